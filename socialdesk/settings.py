@@ -1,0 +1,385 @@
+"""Settings: non-secret values from a TOML file, secrets only from the environment.
+
+A secret named NAME is read from the environment variable NAME, or from the file that
+NAME_FILE points to (systemd's LoadCredential= puts files under $CREDENTIALS_DIRECTORY).
+Secrets are wrapped in `Secret`, whose repr and str never show the value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+CONFIG_ENV = "SOCIALDESK_CONFIG"
+DATABASE_ENV = "SOCIALDESK_DATABASE_URL"
+PLATFORMS = ("x", "instagram", "facebook", "youtube", "sandbox")
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names the file and the key."""
+
+
+class MissingSecret(SettingsError):
+    """A secret that a component needs is not in the environment."""
+
+
+class Secret:
+    """A string that never shows itself in repr(), str() or f-strings."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str = "") -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.source or 'value'}=********)"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def read_secret(name: str, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """NAME from the environment, else the contents of the file named by NAME_FILE."""
+    env = os.environ if environ is None else environ
+    if env.get(name):
+        return Secret(env[name], name)
+    file_name = env.get(f"{name}_FILE")
+    if file_name:
+        path = Path(file_name)
+        if not path.is_absolute() and env.get("CREDENTIALS_DIRECTORY"):
+            path = Path(env["CREDENTIALS_DIRECTORY"]) / path
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise MissingSecret(f"{name}_FILE={file_name}: cannot read ({exc.strerror})") from None
+        if not value:
+            raise MissingSecret(f"{name}_FILE={file_name}: the file is empty")
+        return Secret(value, name)
+    return None
+
+
+def secret_env_name(account: str, key: str) -> str:
+    """SOCIALDESK_<ACCOUNT>_<KEY>, upper case, with anything not alphanumeric as '_'."""
+    return re.sub(r"[^A-Z0-9]+", "_", f"SOCIALDESK_{account}_{key}".upper())
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """One platform account the desk polls and answers from."""
+
+    name: str
+    platform: str
+    handle: str
+    enabled: bool = True
+    streams: tuple[str, ...] = ()
+    poll_interval: int = 120
+    options: Mapping[str, Any] = field(default_factory=dict)
+    environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    def secret_name(self, key: str) -> str:
+        return secret_env_name(self.name, key)
+
+    def secret(self, key: str) -> Secret:
+        """The account's secret `key`; MissingSecret names the variable to set."""
+        found = self.optional_secret(key)
+        if found is None:
+            env = self.secret_name(key)
+            raise MissingSecret(
+                f"account {self.name!r} needs {key}: set {env} or {env}_FILE"
+            )
+        return found
+
+    def optional_secret(self, key: str) -> Secret | None:
+        return read_secret(self.secret_name(key), self.environ)
+
+
+@dataclass(frozen=True, slots=True)
+class HoursChange:
+    """Changed opening hours for an inclusive date range (e.g. Ramadan)."""
+
+    start: date
+    end: date
+    open: time
+    close: time
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    timezone: str = "Asia/Jakarta"
+    open: time = time(8, 0)
+    close: time = time(16, 0)
+    closed_dates: tuple[date, ...] = ()
+    open_dates: tuple[date, ...] = ()
+    changed_hours: tuple[HoursChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlaSettings:
+    response_hours: float = 1.0
+    warn_before_minutes: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    username: str = ""
+    sender: str = "socialdesk@localhost"
+    password_env: str = "SOCIALDESK_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    recipients: tuple[str, ...] = ()
+    send_at: time = time(16, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    source: str
+    database_url: str
+    catalog_path: Path
+    rules_dir: Path
+    replies_dir: Path
+    working_hours: WorkingHours = field(default_factory=WorkingHours)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    accounts: tuple[AccountConfig, ...] = ()
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that name file and key."""
+
+    def __init__(self, data: Mapping[str, Any], source: str, prefix: str = "") -> None:
+        self.data = data
+        self.source = source
+        self.prefix = prefix
+
+    def fail(self, key: str, what: str) -> SettingsError:
+        return SettingsError(f"{self.source}: {self.prefix}{key}: {what}")
+
+    def table(self, key: str) -> _Reader:
+        value = self.data.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(key, "must be a table")
+        return _Reader(value, self.source, f"{self.prefix}{key}.")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            raise self.fail(key, f"must be {kinds[0].__name__}, not a boolean")
+        if not isinstance(value, kinds):
+            raise self.fail(key, f"must be {kinds[0].__name__}, got {value!r}")
+        return value
+
+    def text(self, key: str, default: str) -> str:
+        return str(self.get(key, str, default))
+
+    def clock_time(self, key: str, default: time) -> time:
+        raw = self.get(key, (str, time), None)
+        if raw is None:
+            return default
+        if isinstance(raw, time):
+            return raw
+        try:
+            return time.fromisoformat(raw)
+        except ValueError:
+            raise self.fail(key, f"must be a time like 08:00, got {raw!r}") from None
+
+    def dates(self, key: str) -> tuple[date, ...]:
+        raw = self.get(key, list, [])
+        out = []
+        for value in raw:
+            if isinstance(value, date):
+                out.append(value)
+                continue
+            try:
+                out.append(date.fromisoformat(str(value)))
+            except ValueError:
+                raise self.fail(key, f"{value!r} is not a date like 2026-12-31") from None
+        return tuple(out)
+
+    def one_date(self, key: str) -> date:
+        if key not in self.data:
+            raise self.fail(key, "is required")
+        return _Reader({key: [self.data[key]]}, self.source, self.prefix).dates(key)[0]
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        raw = self.get(key, list, [])
+        if not all(isinstance(v, str) for v in raw):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(raw)
+
+
+def _working_hours(r: _Reader) -> WorkingHours:
+    tz = r.text("timezone", "Asia/Jakarta")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("timezone", f"unknown time zone {tz!r}") from None
+    opening, closing = r.clock_time("open", time(8)), r.clock_time("close", time(16))
+    if opening >= closing:
+        raise r.fail("close", "must be later than open")
+    changes = []
+    for index, raw in enumerate(r.get("changed_hours", list, [])):
+        if not isinstance(raw, Mapping):
+            raise r.fail(f"changed_hours[{index}]", "must be a table")
+        c = _Reader(raw, r.source, f"{r.prefix}changed_hours[{index}].")
+        start, end = c.one_date("start"), c.one_date("end")
+        change = HoursChange(start, end, c.clock_time("open", opening), c.clock_time("close", closing))
+        if change.end < change.start:
+            raise c.fail("end", "is before start")
+        if change.open >= change.close:
+            raise c.fail("close", "must be later than open")
+        changes.append(change)
+    return WorkingHours(
+        timezone=tz, open=opening, close=closing, closed_dates=r.dates("closed_dates"),
+        open_dates=r.dates("open_dates"), changed_hours=tuple(changes),
+    )
+
+
+def _accounts(raw: Any, source: str, environ: Mapping[str, str] | None) -> tuple[AccountConfig, ...]:
+    if not isinstance(raw, list):
+        raise SettingsError(f"{source}: accounts: must be an array of tables ([[accounts]])")
+    seen: set[str] = set()
+    out = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            raise SettingsError(f"{source}: accounts[{index}]: must be a table")
+        r = _Reader(entry, source, f"accounts[{index}].")
+        name = r.text("name", "")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name):
+            raise r.fail("name", "must be 1-41 characters of a-z, 0-9, '-' or '_'")
+        if name in seen:
+            raise r.fail("name", f"duplicate account name {name!r}")
+        seen.add(name)
+        platform = r.text("platform", "")
+        if platform not in PLATFORMS:
+            raise r.fail("platform", f"must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+        interval = r.get("poll_interval", int, 120)
+        if not 5 <= interval <= 86400:
+            raise r.fail("poll_interval", "must be between 5 and 86400 seconds")
+        options = r.get("options", Mapping, {})
+        out.append(AccountConfig(
+            name=name, platform=platform, handle=r.text("handle", name),
+            enabled=r.get("enabled", bool, True), streams=r.strings("streams"),
+            poll_interval=interval, options=dict(options), environ=environ,
+        ))
+    return tuple(out)
+
+
+def parse_settings(
+    data: Mapping[str, Any], source: str, base_dir: Path,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    env = os.environ if environ is None else environ
+    root = _Reader(data, source)
+    known = {"database", "paths", "working_hours", "sla", "smtp", "digest", "accounts"}
+    for key in data:
+        if key not in known:
+            raise root.fail(key, f"unknown section (known: {', '.join(sorted(known))})")
+    db = root.table("database")
+    url = env.get(DATABASE_ENV) or db.text("url", "sqlite:///var/socialdesk.db")
+    if "://" not in url:
+        raise db.fail("url", f"is not a database URL: {url!r}")
+    url = _anchor_sqlite(url, base_dir)
+    paths = root.table("paths")
+
+    def path(key: str, default: str) -> Path:
+        p = Path(paths.text(key, default))
+        return p if p.is_absolute() else (base_dir / p)
+
+    sla = root.table("sla")
+    response_hours = sla.get("response_hours", (int, float), 1.0)
+    if not 0 < response_hours <= 40:
+        raise sla.fail("response_hours", "must be between 0 and 40 working hours")
+    warn = sla.get("warn_before_minutes", int, 15)
+    if not 0 <= warn <= 480:
+        raise sla.fail("warn_before_minutes", "must be between 0 and 480")
+    smtp = root.table("smtp")
+    port = smtp.get("port", int, 25)
+    if not 1 <= port <= 65535:
+        raise smtp.fail("port", "must be a TCP port (1-65535)")
+    digest = root.table("digest")
+    recipients = digest.strings("recipients")
+    for address in recipients:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+            raise digest.fail("recipients", f"{address!r} is not an e-mail address")
+    return Settings(
+        source=source,
+        database_url=url,
+        catalog_path=path("catalog", "catalog.yaml"),
+        rules_dir=path("rules", "rules"),
+        replies_dir=path("replies", "replies"),
+        working_hours=_working_hours(root.table("working_hours")),
+        sla=SlaSettings(float(response_hours), warn),
+        smtp=SmtpSettings(
+            host=smtp.text("host", "localhost"), port=port,
+            starttls=smtp.get("starttls", bool, False), username=smtp.text("username", ""),
+            sender=smtp.text("from", "socialdesk@localhost"),
+            password_env=smtp.text("password_env", "SOCIALDESK_SMTP_PASSWORD"),
+        ),
+        digest=DigestSettings(recipients, digest.clock_time("send_at", time(16, 30))),
+        accounts=_accounts(data.get("accounts", []), source, environ),
+    )
+
+
+def _anchor_sqlite(url: str, base_dir: Path) -> str:
+    """A relative SQLite path is taken from the project root, not the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        rel = url[len(prefix):]
+        anchor = PROJECT_ROOT if base_dir == DEFAULT_CONFIG_DIR else base_dir.parent
+        return prefix + str((anchor / rel).resolve())
+    return url
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """--config, else $SOCIALDESK_CONFIG, else config/socialdesk.toml, else the example."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    own = DEFAULT_CONFIG_DIR / "socialdesk.toml"
+    return own if own.exists() else DEFAULT_CONFIG_DIR / "socialdesk.example.toml"
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+) -> Settings:
+    file = config_path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{file}: cannot read settings ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{file}: not valid TOML ({exc})") from None
+    return parse_settings(data, str(file), file.resolve().parent, environ)
