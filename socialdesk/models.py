@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 MESSAGE_KINDS = ("mention", "comment", "reply", "dm")
 MESSAGE_STATES = ("new", "open", "waiting", "closed", "ignored")
 ACTIONS = ("auto_reply", "escalate", "refuse", "redirect_private", "ignore", "agent")
-REPLY_KINDS = ("reply", "private", "post")
+REPLY_KINDS = ("reply", "private", "post", "hide")
 REPLY_STATES = ("queued", "sending", "sent", "held", "failed", "cancelled")
 TICKET_STATES = ("open", "in_progress", "resolved", "closed")
 BROADCAST_STATES = (
@@ -195,7 +195,8 @@ class Message(Base):
 
 
 class Reply(Base):
-    """The outbox. A row is claimed by one sender, and sent at most once."""
+    """The outbox: replies, private replies, hides and broadcast posts. A row is claimed by
+    one sender and sent at most once; `sending` rows left by a crash are reconciled."""
 
     __tablename__ = "replies"
     __table_args__ = (
@@ -209,6 +210,8 @@ class Reply(Base):
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="reply")
     text: Mapped[str] = mapped_column(Text)
     template: Mapped[str | None] = mapped_column(String(64))

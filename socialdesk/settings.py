@@ -60,11 +60,15 @@ class Secret:
 
 
 def read_secret(name: str, environ: Mapping[str, str] | None = None) -> Secret | None:
-    """NAME from the environment, else the contents of the file named by NAME_FILE."""
+    """NAME from the environment, else the file named by NAME_FILE, else the systemd
+    credential $CREDENTIALS_DIRECTORY/NAME."""
     env = os.environ if environ is None else environ
     if env.get(name):
         return Secret(env[name], name)
     file_name = env.get(f"{name}_FILE")
+    if not file_name and env.get("CREDENTIALS_DIRECTORY"):
+        credential = Path(env["CREDENTIALS_DIRECTORY"]) / name
+        file_name = str(credential) if credential.is_file() else None
     if file_name:
         path = Path(file_name)
         if not path.is_absolute() and env.get("CREDENTIALS_DIRECTORY"):

@@ -124,3 +124,10 @@ def test_it_never_shows_a_secret_in_repr_str_format_or_logs(
              repr({"k": secret})]
     assert all("hunter2" not in text for text in shown)
     assert "SOCIALDESK_X_BEARER_TOKEN" in repr(secret)
+
+
+def test_it_reads_a_systemd_credential_named_like_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "SOCIALDESK_SMTP_PASSWORD").write_text("from-systemd\n")
+    found = read_secret("SOCIALDESK_SMTP_PASSWORD", {"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert found is not None and found.reveal() == "from-systemd"
+    assert read_secret("SOCIALDESK_OTHER", {"CREDENTIALS_DIRECTORY": str(tmp_path)}) is None

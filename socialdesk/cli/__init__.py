@@ -20,6 +20,7 @@ COMMANDS = (
     "socialdesk.cli.setup",
     "socialdesk.cli.catalog",
     "socialdesk.cli.calendar",
+    "socialdesk.cli.rules",
 )
 
 
@@ -56,7 +57,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

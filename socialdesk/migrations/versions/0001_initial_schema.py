@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:51:48.982094
+Create Date: 2026-11-25 16:54:30.992769
 """
 
 from __future__ import annotations
@@ -287,6 +287,9 @@ def upgrade() -> None:
         sa.Column(
             "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column(
+            "broadcast_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("template", sa.String(length=64), nullable=True),
@@ -303,7 +306,9 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("kind IN ('reply', 'private', 'post')", name=op.f("ck_replies_kind")),
+        sa.CheckConstraint(
+            "kind IN ('reply', 'private', 'post', 'hide')", name=op.f("ck_replies_kind")
+        ),
         sa.CheckConstraint(
             "state IN ('queued', 'sending', 'sent', 'held', 'failed', 'cancelled')",
             name=op.f("ck_replies_state"),
@@ -318,6 +323,12 @@ def upgrade() -> None:
             ["approved_by_id"], ["users.id"], name=op.f("fk_replies_approved_by_id_users")
         ),
         sa.ForeignKeyConstraint(
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_replies_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
             name=op.f("fk_replies_message_id_messages"),
@@ -327,6 +338,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_replies_idempotency_key")),
     )
     with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_replies_broadcast_id"), ["broadcast_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_replies_message_id"), ["message_id"], unique=False)
         batch_op.create_index("ix_replies_state_next", ["state", "next_attempt_at"], unique=False)
 
@@ -445,6 +457,7 @@ def downgrade() -> None:
     with op.batch_alter_table("replies", schema=None) as batch_op:
         batch_op.drop_index("ix_replies_state_next")
         batch_op.drop_index(batch_op.f("ix_replies_message_id"))
+        batch_op.drop_index(batch_op.f("ix_replies_broadcast_id"))
 
     op.drop_table("replies")
     with op.batch_alter_table("messages", schema=None) as batch_op:
