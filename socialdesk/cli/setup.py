@@ -6,7 +6,7 @@ import argparse
 import shutil
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from socialdesk.cli.common import settings_from
 from socialdesk.db import make_engine, session_factory, transaction
@@ -31,16 +31,20 @@ def register(sub: Any) -> None:
 
 
 def sync_accounts(settings: Settings) -> list[str]:
-    """Make the accounts table match the settings: add new ones, update handle/enabled."""
     engine = make_engine(settings.database_url)
-    changed: list[str] = []
     try:
-        with transaction(session_factory(engine)) as session:
-            existing = {a.name: a for a in session.scalars(select(Account))}
-            for config in settings.accounts:
-                changed.extend(_sync_one(session, existing.get(config.name), config))
+        return sync_accounts_with(engine, settings)
     finally:
         engine.dispose()
+
+
+def sync_accounts_with(engine: Engine, settings: Settings) -> list[str]:
+    """Make the accounts table match the settings: add new ones, update handle/enabled."""
+    changed: list[str] = []
+    with transaction(session_factory(engine)) as session:
+        existing = {a.name: a for a in session.scalars(select(Account))}
+        for config in settings.accounts:
+            changed.extend(_sync_one(session, existing.get(config.name), config))
     return changed
 
 

@@ -1,0 +1,106 @@
+"""Speed of the full triage of one message (normalize, classify, personal data, inbound
+guard, decide) on one core, over the dev texts replicated, plus the outbound guard on the
+canned replies; and how the personal-data detector does on the labelled public messages.
+
+Run: .venv/bin/python bench/bench_triage.py [DEV_JSONL] [--messages N]
+DEV_JSONL defaults to ../shared/data/dev.jsonl (next to the repository).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from socialdesk.rules.guard import Guard
+from socialdesk.rules.pii import pii_kinds
+from socialdesk.rules.replies import Replies
+from socialdesk.rules.triage import Triage
+from socialdesk.rules.types import PUBLIC_KINDS
+
+DEFAULT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "dev.jsonl"
+
+
+def load(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def percentile(sorted_ns: list[int], p: float) -> float:
+    return sorted_ns[min(len(sorted_ns) - 1, int(p * len(sorted_ns)))] / 1000
+
+
+def bench_triage(rows: list[dict[str, object]], n: int) -> None:
+    triage = Triage.default()
+    inputs = [(str(r["text"]), str(r["channel"]), str(r["kind"])) for r in rows]
+    for text, channel, kind in inputs:  # warm caches and lazy tables
+        triage.run(text, channel=channel, kind=kind)
+    work = (inputs * (n // len(inputs) + 1))[:n]
+    each: list[int] = []
+    clock = time.perf_counter_ns
+    began = clock()
+    for text, channel, kind in work:
+        t0 = clock()
+        triage.run(text, channel=channel, kind=kind)
+        each.append(clock() - t0)
+    spent = (clock() - began) / 1e9
+    each.sort()
+    print(f"triage: {n:,} messages in {spent:.2f} s = {n / spent:,.0f} msg/s on one core")
+    print(f"        per message p50 {percentile(each, 0.50):.1f} µs, "
+          f"p99 {percentile(each, 0.99):.1f} µs, max {each[-1] / 1000:.1f} µs")
+    hits = sum(triage.run(*i[:1], channel=i[1], kind=i[2]).action == r["expected_action"]
+               for i, r in zip(inputs, rows, strict=True))
+    print(f"        action agreement with the labels: {hits}/{len(rows)}")
+
+
+def bench_guard(n: int) -> None:
+    guard, replies = Guard.default(), Replies.default()
+    due = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    texts = [
+        (replies.render(name, channel=ch, ticket="HAI-2026-000123", status="Diproses", due=due),
+         ch)
+        for name in replies.template_names() for ch in ("twitter", "instagram")
+    ]
+    work = (texts * (n // len(texts) + 1))[:n]
+    began = time.perf_counter()
+    for text, ch in work:
+        guard.check_outbound(text, channel=ch)
+    spent = time.perf_counter() - began
+    print(f"outbound guard: {n / spent:,.0f} replies/s ({spent * 1e6 / n:.1f} µs/reply)")
+
+
+def pii_figures(rows: list[dict[str, object]]) -> None:
+    expected_public = found_public = missed = false_alarms = 0
+    clean = flagged_clean = 0
+    for r in rows:
+        want = set(r["pii"]) if isinstance(r["pii"], list) else set()
+        got = set(pii_kinds(str(r["text"])))
+        missed += len(want - got)
+        false_alarms += len(got - want)
+        if r["kind"] in PUBLIC_KINDS:
+            expected_public += len(want)
+            found_public += len(want & got)
+        if not want:
+            clean += 1
+            flagged_clean += bool(got)
+    recall = found_public / expected_public if expected_public else 1.0
+    print(f"pii: public recall {found_public}/{expected_public} = {recall:.1%}; "
+          f"kinds missed overall {missed}; false kinds {false_alarms}; "
+          f"clean messages flagged {flagged_clean}/{clean}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("dev", nargs="?", type=Path, default=DEFAULT_DEV)
+    parser.add_argument("--messages", type=int, default=20_000)
+    args = parser.parse_args()
+    rows = load(args.dev)
+    pii_figures(rows)
+    bench_triage(rows, args.messages)
+    bench_guard(args.messages)
+
+
+if __name__ == "__main__":
+    main()

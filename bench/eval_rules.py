@@ -1,0 +1,172 @@
+"""Measure the rule classifier on a labelled message set, beside a TF-IDF + LogisticRegression
+baseline whose figures are out-of-fold (5-fold cross-validation on the same set).
+
+    .venv/bin/python bench/eval_rules.py [--data ../shared/data/dev.jsonl] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from socialdesk.rules.classify import Classifier  # noqa: E402
+from socialdesk.rules.decide import decide  # noqa: E402
+from socialdesk.rules.types import PUBLIC_KINDS  # noqa: E402
+
+PiiFinder = Callable[[str], list[str]]
+
+
+@dataclass
+class Prediction:
+    service: str | None
+    item: str | None
+    intent: str
+    action: str
+
+
+def pii_finder() -> tuple[PiiFinder, str]:
+    try:
+        from socialdesk.rules.pii import find_pii
+    except ImportError:
+        return (lambda text: []), "socialdesk.rules.pii not available: PII taken as none found"
+
+    def kinds(text: str) -> list[str]:
+        return sorted({finding.kind for finding in find_pii(text)})
+
+    return kinds, "PII from socialdesk.rules.pii.find_pii"
+
+
+def run_rules(rows: Sequence[dict[str, Any]], find: PiiFinder) -> tuple[list[Prediction], float]:
+    classifier = Classifier.default()
+    predictions: list[Prediction] = []
+    for row in rows:
+        c = classifier.classify(row["text"], channel=row["channel"], kind=row["kind"])
+        action = decide(c, find(row["text"]), kind=row["kind"])
+        predictions.append(Prediction(c.service, c.item, c.intent, action))
+    texts = [row["text"] for row in rows]
+    repeat = max(1, 20000 // len(texts))
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for text in texts:
+            classifier.classify(text)
+    rate = repeat * len(texts) / (time.perf_counter() - start)
+    return predictions, rate
+
+
+def run_baseline(rows: Sequence[dict[str, Any]]) -> tuple[list[Prediction], float]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    def model() -> Any:
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ])
+        return make_pipeline(features, LogisticRegression(max_iter=2000, C=10.0))
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
+    texts = [row["text"] for row in rows]
+    start = time.perf_counter()
+    columns: dict[str, list[str]] = {}
+    for field in ("service", "item", "intent", "expected_action"):
+        labels = [str(row[field]) for row in rows]
+        # Labels seen fewer than five times cannot be stratified; they fold into one bucket.
+        counts = {label: labels.count(label) for label in labels}
+        strata = [label if counts[label] >= 5 else "~rare" for label in labels]
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(texts, strata)
+        columns[field] = list(cross_val_predict(model(), texts, labels, cv=list(folds)))
+    elapsed = time.perf_counter() - start
+    predictions = [
+        Prediction(
+            None if columns["service"][i] == "None" else columns["service"][i],
+            None if columns["item"][i] == "None" else columns["item"][i],
+            columns["intent"][i], columns["expected_action"][i],
+        )
+        for i in range(len(rows))
+    ]
+    return predictions, len(rows) / elapsed
+
+
+def ratio(hits: int, total: int) -> str:
+    return f"{100 * hits / total:5.1f} % ({hits}/{total})" if total else "    n/a"
+
+
+def figures(rows: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> dict[str, str]:
+    pairs = list(zip(rows, preds, strict=True))
+    scope = [(r, p) for r, p in pairs if r["service"] is not None]
+    itemed = [(r, p) for r, p in pairs if r["item"] is not None]
+    refuse = [(r, p) for r, p in pairs if r["expected_action"] == "refuse"]
+    not_refuse = [(r, p) for r, p in pairs if r["expected_action"] != "refuse"]
+    public = [(r, p) for r, p in pairs if r["kind"] in PUBLIC_KINDS]
+    public_pii = [(r, p) for r, p in public if r["pii"]]
+    public_clean = [(r, p) for r, p in public if not r["pii"]]
+    return {
+        "service accuracy (in scope)": ratio(
+            sum(r["service"] == p.service for r, p in scope), len(scope)),
+        "item accuracy (item labelled)": ratio(sum(r["item"] == p.item for r, p in itemed),
+                                               len(itemed)),
+        "intent accuracy": ratio(sum(r["intent"] == p.intent for r, p in pairs), len(pairs)),
+        "action accuracy": ratio(sum(r["expected_action"] == p.action for r, p in pairs),
+                                 len(pairs)),
+        "refusal recall": ratio(sum(p.action == "refuse" for _, p in refuse), len(refuse)),
+        "false-refusal rate": ratio(sum(p.action == "refuse" for _, p in not_refuse),
+                                    len(not_refuse)),
+        "public-PII recall": ratio(sum(p.action == "redirect_private" for _, p in public_pii),
+                                   len(public_pii)),
+        "public-PII false alarms": ratio(
+            sum(p.action == "redirect_private" for _, p in public_clean), len(public_clean)),
+    }
+
+
+def print_errors(rows: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> None:
+    print("\nmisclassified (gold -> rules):")
+    for row, p in zip(rows, preds, strict=True):
+        gold = (row["service"], row["item"], row["intent"], row["expected_action"])
+        got = (p.service, p.item, p.intent, p.action)
+        if gold[0] != got[0] or gold[3] != got[3] or (gold[1] and gold[1] != got[1]):
+            print(f"  {row['id']}: service {gold[0]}->{got[0]}  item {gold[1]}->{got[1]}  "
+                  f"intent {gold[2]}->{got[2]}  action {gold[3]}->{got[3]}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/dev.jsonl")
+    parser.add_argument("--errors", action="store_true", help="list misclassified ids")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
+    args = parser.parse_args(argv)
+    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    find, pii_note = pii_finder()
+    rule_preds, rule_rate = run_rules(rows, find)
+    print(f"{len(rows)} messages from {args.data}; {pii_note}")
+    rule_figs = figures(rows, rule_preds)
+    if args.no_baseline:
+        base_figs = {key: "" for key in rule_figs}
+        base_rate = 0.0
+    else:
+        base_preds, base_rate = run_baseline(rows)
+        base_figs = figures(rows, base_preds)
+    print(f"{'':32}{'rules':>22}  {'baseline (TF-IDF+LR, out-of-fold)':>34}")
+    for key, value in rule_figs.items():
+        print(f"{key:32}{value:>22}  {base_figs[key]:>34}")
+    print(f"{'messages/second (one core)':32}{rule_rate:>22,.0f}  "
+          f"{'all four models, 5 folds: ' + format(base_rate, ',.0f') + '/s':>34}")
+    if args.errors:
+        print_errors(rows, rule_preds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

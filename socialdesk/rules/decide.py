@@ -1,0 +1,47 @@
+"""The first action on a classified message (meanings in the labelling guide).
+
+Pure: it reads only the classification, the kinds of personal data found and the message kind.
+What the fired rules add is carried as markers in `Classification.rules`:
+`faq:<rule or item>` (a canned answer exists for the topic) and `agent:<rule>` (an angry,
+sensitive or media message that a person reads first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from socialdesk.rules.types import PUBLIC_KINDS, REFUSAL_INTENTS, Action, Classification
+
+FAQ_MARK = "faq:"
+AGENT_MARK = "agent:"
+MIN_CONFIDENCE = 0.2
+
+_IGNORED = frozenset({"spam", "abuse"})
+_ANSWERED = frozenset({"thanks", "greeting", "ticket_status"})
+_ESCALATED = frozenset({"problem", "complaint"})
+
+
+def _marked(c: Classification, mark: str) -> bool:
+    return any(rule.startswith(mark) for rule in c.rules)
+
+
+def decide(c: Classification, pii: Collection[str], *, kind: str) -> Action:
+    # Personal data in public comes first: the reply must move the talk off the thread.
+    if pii and kind in PUBLIC_KINDS:
+        return "redirect_private"
+    if c.intent in REFUSAL_INTENTS:
+        return "refuse"
+    if c.intent in _IGNORED:
+        return "ignore"
+    if c.intent == "off_topic":
+        # Another agency's business gets a canned pointer; noise gets nothing.
+        return "auto_reply" if _marked(c, FAQ_MARK) else "ignore"
+    if _marked(c, AGENT_MARK):
+        return "agent"
+    if c.intent in _ANSWERED:
+        return "auto_reply"
+    if c.intent in _ESCALATED:
+        return "escalate"
+    if c.service is None or c.confidence < MIN_CONFIDENCE:
+        return "agent"
+    return "auto_reply" if _marked(c, FAQ_MARK) else "escalate"

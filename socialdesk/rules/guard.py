@@ -1,0 +1,274 @@
+"""The content guard (SLA 5.C.5): no reply, from the bot or an agent, may interpret a
+regulation, speak of policy that is not regulated, give out excluded information or personal
+data, link outside the official domains, insult, or overflow the platform's limit.
+
+`check_outbound` is pure and fails closed: whatever goes wrong inside it, the answer is a
+blocking Verdict with reason "guard_error", never an exception. `check_inbound` gives triage
+a second opinion on what an incoming message asks for. Word lists live in config/guard.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from socialdesk.rules.pii import find_pii
+from socialdesk.rules.types import Verdict
+
+DEFAULT_GUARD = Path(__file__).resolve().parent.parent.parent / "config" / "guard.yaml"
+
+OUTBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info", "abusive")
+INBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info")
+X_CHANNELS = frozenset({"twitter", "x"})
+X_URL_WEIGHT = 23
+
+# Invisible code points people (and spammers) slip between letters; they change nothing a
+# reader sees, so the guard reads the text without them.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+class GuardConfigError(ValueError):
+    """config/guard.yaml is unusable; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    host: str
+    path: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """The text as the guard reads it: NFKC, no invisible marks, lower case, single spaces."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _x_weight(cp: int) -> int:
+    # twitter-text v3: these ranges weigh 1, every other code point 2.
+    if cp <= 0x10FF or 0x2000 <= cp <= 0x200D or 0x2010 <= cp <= 0x201F or 0x2032 <= cp <= 0x2037:
+        return 1
+    return 2
+
+
+def _is_emoji_start(cp: int) -> bool:
+    return 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+
+
+def _is_emoji_tail(cp: int) -> bool:
+    return (
+        cp in (0x200D, 0xFE0F, 0x20E3)
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or 0xE0020 <= cp <= 0xE007F
+    )
+
+
+def _x_weighted(text: str) -> int:
+    total = 0
+    i, n = 0, len(text)
+    while i < n:
+        cp = ord(text[i])
+        if _is_emoji_start(cp):
+            # One emoji sequence (ZWJ family, skin tone, flag pair) weighs 2 in all.
+            i += 1
+            if 0x1F1E6 <= cp <= 0x1F1FF and i < n and 0x1F1E6 <= ord(text[i]) <= 0x1F1FF:
+                i += 1
+            while i < n and _is_emoji_tail(ord(text[i])):
+                if ord(text[i]) == 0x200D and i + 1 < n and _is_emoji_start(ord(text[i + 1])):
+                    i += 1
+                i += 1
+            total += 2
+            continue
+        total += _x_weight(cp)
+        i += 1
+    return total
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Compiled guard rules; build with `Guard.load(path)` or `Guard.default()`."""
+
+    outbound: Mapping[str, tuple[re.Pattern[str], ...]]
+    inbound: Mapping[str, tuple[re.Pattern[str], ...]]
+    allowed_hosts: frozenset[str]
+    allowed_prefixes: tuple[str, ...]
+    limits: Mapping[str, int]
+    link_pattern: re.Pattern[str]
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_GUARD) -> Guard:
+        source = str(path)
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise GuardConfigError(f"{source}: cannot read guard rules: {exc}") from None
+        return cls.from_mapping(data, source)
+
+    @classmethod
+    def default(cls) -> Guard:
+        return _default_guard()
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<guard>") -> Guard:
+        if not isinstance(data, Mapping):
+            raise GuardConfigError(f"{source}: top level must be a mapping")
+        tlds = _strings(data, "link_tlds", source)
+        limits = data.get("length_limits")
+        if not isinstance(limits, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, int) and v > 0 for k, v in limits.items()
+        ):
+            raise GuardConfigError(f"{source}: 'length_limits' must map channel -> positive int")
+        tld_alt = "|".join(sorted({re.escape(t.lower()) for t in tlds}, key=len, reverse=True))
+        link = re.compile(
+            r"(?<![\w@.\-])(?:(?P<scheme>https?://|www\.)(?P<h1>[^\s/?#<>\"']+)"
+            rf"|(?P<h2>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{tld_alt}))(?![\w\-]))"
+            r"(?P<path>[/?#][^\s<>\"']*)?",
+            re.IGNORECASE,
+        )
+        return cls(
+            outbound=_topics(data, "outbound", OUTBOUND_TOPICS, source),
+            inbound=_topics(data, "inbound", INBOUND_TOPICS, source),
+            allowed_hosts=frozenset(
+                h.lower() for h in _strings(data, "allowed_link_hosts", source)
+            ),
+            allowed_prefixes=tuple(
+                p.lower() for p in _strings(data, "allowed_link_prefixes", source)
+            ),
+            limits=dict(limits),
+            link_pattern=link,
+        )
+
+    # -- public checks --------------------------------------------------------------------------
+
+    def check_outbound(self, text: str, *, channel: str) -> Verdict:
+        """May `text` be sent on `channel`? Never raises; an internal failure blocks."""
+        try:
+            return self._outbound(text, channel)
+        except Exception:  # failing closed is the point
+            return Verdict(False, ("guard_error",))
+
+    def check_inbound(self, text: str) -> list[str]:
+        """Refusal reasons an incoming message asks for: interpretation,
+        unregulated_policy, excluded_info (in that order, each at most once)."""
+        folded = fold(text)
+        return [t for t in INBOUND_TOPICS if any(p.search(folded) for p in self.inbound[t])]
+
+    def links(self, text: str) -> list[Link]:
+        found: list[Link] = []
+        for m in self.link_pattern.finditer(text):
+            host = (m.group("h1") or m.group("h2") or "").lower()
+            if m.group("scheme") and m.group("scheme").lower() == "www.":
+                host = "www." + host
+            host = host.split("@")[-1].split(":")[0].rstrip(".")
+            found.append(Link(host, m.group("path") or "", m.start(), m.end()))
+        return found
+
+    def weighted_length(self, text: str, channel: str) -> int:
+        """Length as the platform counts it: X weighs URLs as 23 and wide characters as 2."""
+        text = unicodedata.normalize("NFC", text)
+        if _channel(channel) != "twitter":
+            return len(text)
+        total, cursor = 0, 0
+        for link in self.links(text):
+            total += _x_weighted(text[cursor:link.start]) + X_URL_WEIGHT
+            cursor = link.end
+        return total + _x_weighted(text[cursor:])
+
+    def link_allowed(self, link: Link) -> bool:
+        host = link.host.removeprefix("www.")
+        if any(host == h or host.endswith("." + h) for h in self.allowed_hosts):
+            return True
+        full = host + link.path.lower()
+        return any(
+            full == p or full.startswith((p + "/", p + "?")) for p in self.allowed_prefixes
+        )
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _outbound(self, text: str, channel: str) -> Verdict:
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        visible = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+        if not visible.strip():
+            return Verdict(False, ("empty",))
+        reasons: list[str] = []
+        folded = fold(text)
+        for topic in OUTBOUND_TOPICS:
+            if any(p.search(folded) for p in self.outbound[topic]):
+                reasons.append("abusive" if topic == "abusive" else topic)
+        for finding in find_pii(visible):
+            reasons.append(f"pii:{finding.kind}")
+        links = self.links(visible)
+        x_like = _channel(channel) == "twitter"
+        if any(not self.link_allowed(link) for link in links):
+            reasons.append("link_not_allowed")
+        if x_like and links:
+            reasons.append("link_on_x")
+        if self.weighted_length(text, channel) > self.limits.get(_channel(channel), 280):
+            reasons.append("too_long")
+        unique = tuple(dict.fromkeys(reasons))
+        return Verdict(not unique, unique)
+
+
+def _channel(channel: str) -> str:
+    # An unknown channel gets X's rules, the strictest of all.
+    name = channel.lower() if isinstance(channel, str) else ""
+    if name in ("instagram", "facebook", "youtube"):
+        return name
+    return "twitter"
+
+
+def _strings(data: Mapping[str, Any], key: str, source: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise GuardConfigError(f"{source}: {key!r} must be a list of non-empty strings")
+    return value
+
+
+def _topics(
+    data: Mapping[str, Any], key: str, topics: Sequence[str], source: str
+) -> dict[str, tuple[re.Pattern[str], ...]]:
+    section = data.get(key)
+    if not isinstance(section, Mapping):
+        raise GuardConfigError(f"{source}: {key!r} must be a mapping of topic -> patterns")
+    compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for topic in topics:
+        where = f"{key}.{topic}"
+        patterns = _strings(section, topic, f"{source}: {key}") if topic in section else []
+        try:
+            # The text is case-folded before matching, so the patterns need no IGNORECASE
+            # (which makes every alternation several times slower).
+            compiled[topic] = tuple(re.compile(p) for p in patterns)
+        except re.error as exc:
+            raise GuardConfigError(f"{source}: {where}: bad pattern: {exc}") from None
+    unknown = set(section) - set(topics)
+    if unknown:
+        raise GuardConfigError(f"{source}: {key}: unknown topics {sorted(unknown)}")
+    return compiled
+
+
+@cache
+def _default_guard() -> Guard:
+    return Guard.load(DEFAULT_GUARD)
+
+
+def check_outbound(text: str, *, channel: str) -> Verdict:
+    """`Guard.default().check_outbound`; blocks with "guard_error" if the rules cannot load."""
+    try:
+        guard = _default_guard()
+    except Exception:  # no rules: nothing may pass
+        return Verdict(False, ("guard_error",))
+    return guard.check_outbound(text, channel=channel)
+
+
+def check_inbound(text: str) -> list[str]:
+    return _default_guard().check_inbound(text)

@@ -1,0 +1,92 @@
+"""Indonesian social-media text -> plain lower-case words that rules can match.
+
+The output keeps only letters, digits and single spaces: URLs, @mentions, emoji and invisible
+marks go; hashtags keep their words; elongations fold; slang becomes formal Indonesian; one-typo
+variants of the desk's key terms become the term. Pure and total: any str in, a str out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from socialdesk.rules.lexicon import Lexicon, load_lexicon
+
+# Zero-width, bidi and soft-hyphen marks are deleted (not spaced) so "sa\u200bkti" stays one word.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.(?:ly|id|com|co|me|io|net|org|gl|gd|cc)/\S*",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"(?<![\w.])@[\w.]+")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_NON_WORD = re.compile(r"[\W_]+")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+_REDUPLICATED = re.compile(r"^([a-z]{3,})2$")
+
+
+def _split_hashtag(match: re.Match[str]) -> str:
+    return " " + _CAMEL.sub(" ", match.group(1)) + " "
+
+
+def _fold_elongation(token: str, known: frozenset[str]) -> str:
+    doubled = _ELONGATED.sub(r"\1\1", token)
+    if doubled in known:
+        return doubled
+    return _ELONGATED.sub(r"\1", token)
+
+
+def _word(token: str, lex: Lexicon) -> str:
+    if token in lex.terms:
+        return lex.terms[token]
+    if _ELONGATED.search(token):
+        token = _fold_elongation(token, lex.known)
+    redup = _REDUPLICATED.match(token)
+    if redup:
+        token = redup.group(1)
+    if token in lex.terms:
+        return lex.terms[token]
+    formal = lex.slang.get(token)
+    if formal is not None:
+        return formal
+    typo = lex.typos.get(token)
+    if typo is not None:
+        return typo
+    # The enclitic "-nya" hides the word the rules know ("sp2dnya", "periodenya").
+    if len(token) > 5 and token.endswith("nya") and token not in lex.known:
+        base = token[:-3]
+        return lex.terms.get(base) or lex.slang.get(base) or lex.typos.get(base) or base
+    return token
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def clean(text: str) -> str:
+    """Lower-case text stripped of links, mentions, emoji, marks and punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _HASHTAG.sub(_split_hashtag, text)
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """The normalized words of `text`, slang mapped, elongations folded, typos corrected."""
+    lex = _lexicon()
+    out: list[str] = []
+    for token in clean(text).split():
+        out.extend(_word(token, lex).split())
+    return out
+
+
+def normalize(text: str) -> str:
+    return " ".join(tokens(text))

@@ -1,0 +1,165 @@
+"""Canned replies in HAI-DJPb's voice, rendered from config/replies/ and checked by the guard.
+
+Templates are plain text rendered in a sandbox with undefined names refused, so a template
+(editable by administrators) can neither reach Python objects nor silently drop a value. X
+gets its own short, link-free variant when one exists. Whatever is rendered goes through the
+content guard; a reply the guard blocks is an error, never a message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from socialdesk.clock_format import format_slot
+from socialdesk.rules.guard import X_CHANNELS, Guard
+from socialdesk.rules.types import ACTIONS
+
+DEFAULT_REPLIES = Path(__file__).resolve().parent.parent.parent / "config" / "replies"
+REPLY_ZONE = "Asia/Jakarta"
+# Context values given as moments; templates see them written out as slots.
+_SLOTS = {"next_open": "next_slot", "due": "due_slot"}
+_BLANKS = re.compile(r"[ \t]+")
+
+
+class ReplyError(ValueError):
+    """A template is unknown, misses a value, or the reply set is misconfigured."""
+
+
+class ReplyBlocked(ReplyError):
+    """The rendered reply failed the content guard; `reasons` are the guard's codes."""
+
+    def __init__(self, name: str, channel: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(f"reply {name!r} on {channel} blocked by the guard: {', '.join(reasons)}")
+        self.reasons = reasons
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    name: str
+    action: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+
+def _slot(value: Any, key: str) -> str:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ReplyError(f"{key!r} must be an aware datetime, got {value!r}")
+    return format_slot(value.astimezone(ZoneInfo(REPLY_ZONE)), REPLY_ZONE)
+
+
+def _names(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ReplyError(f"{where}: {key!r} must be a list of names")
+    return tuple(value)
+
+
+def _load_index(directory: Path) -> dict[str, TemplateSpec]:
+    where = str(directory / "index.yaml")
+    try:
+        data = yaml.safe_load((directory / "index.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReplyError(f"{where}: cannot read the reply index: {exc}") from None
+    entries = data.get("templates") if isinstance(data, Mapping) else None
+    if not isinstance(entries, Mapping):
+        raise ReplyError(f"{where}: expected a 'templates' mapping")
+    specs: dict[str, TemplateSpec] = {}
+    for name, entry in entries.items():
+        if not isinstance(name, str) or not isinstance(entry, Mapping):
+            raise ReplyError(f"{where}: entry {name!r} must be a mapping")
+        action = entry.get("action")
+        if action not in ACTIONS:
+            raise ReplyError(f"{where}: {name}: action {action!r} is not one of {ACTIONS}")
+        if not (directory / f"{name}.j2").is_file():
+            raise ReplyError(f"{where}: {name}: template file {name}.j2 is missing")
+        specs[name] = TemplateSpec(
+            name, str(action), _names(entry, "required", f"{where}: {name}"),
+            _names(entry, "optional", f"{where}: {name}"),
+        )
+    return specs
+
+
+class Replies:
+    """The reply set of one directory: `Replies.load(dir)` or `Replies.default()`."""
+
+    def __init__(self, directory: Path, specs: Mapping[str, TemplateSpec], guard: Guard) -> None:
+        self.directory = directory
+        self.specs = dict(specs)
+        self.guard = guard
+        self._env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(directory)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path = DEFAULT_REPLIES, guard: Guard | None = None) -> Replies:
+        path = Path(directory)
+        return cls(path, _load_index(path), guard or Guard.default())
+
+    @classmethod
+    def default(cls) -> Replies:
+        return _default_replies()
+
+    def template_names(self) -> list[str]:
+        return sorted(self.specs)
+
+    def action_of(self, name: str) -> str:
+        return self._spec(name).action
+
+    def render(self, name: str, *, channel: str, **context: Any) -> str:
+        """The reply `name` for `channel`, guard-checked; raises ReplyBlocked if it fails."""
+        spec = self._spec(name)
+        missing = [k for k in spec.required if context.get(k) is None]
+        if missing:
+            raise ReplyError(f"reply {name!r} needs {', '.join(missing)}")
+        values: dict[str, Any] = {k: None for k in spec.optional}
+        values["next_slot"] = None
+        for key, value in context.items():
+            if key in _SLOTS:
+                values[_SLOTS[key]] = None if value is None else _slot(value, key)
+            else:
+                values[key] = value
+        variant = f"{name}.x.j2" if channel.lower() in X_CHANNELS else f"{name}.j2"
+        if not (self.directory / variant).is_file():
+            variant = f"{name}.j2"
+        try:
+            text = self._env.get_template(variant).render(values)
+        except TemplateError as exc:
+            raise ReplyError(f"reply {name!r}: {exc}") from None
+        text = _BLANKS.sub(" ", text).strip()
+        verdict = self.guard.check_outbound(text, channel=channel)
+        if not verdict.ok:
+            raise ReplyBlocked(name, channel, verdict.reasons)
+        return text
+
+    def _spec(self, name: str) -> TemplateSpec:
+        try:
+            return self.specs[name]
+        except KeyError:
+            raise ReplyError(f"unknown reply template {name!r}") from None
+
+
+@cache
+def _default_replies() -> Replies:
+    return Replies.load(DEFAULT_REPLIES)
+
+
+def render(name: str, *, channel: str, **context: Any) -> str:
+    return _default_replies().render(name, channel=channel, **context)
+
+
+def template_names() -> list[str]:
+    return _default_replies().template_names()

@@ -1,0 +1,95 @@
+"""Triage of one message: classify, find personal data, ask the guard, decide the action.
+
+Pure glue over the rule modules. The inbound guard is a second opinion: when it sees a request
+for interpretation, unregulated policy or excluded information that the classifier missed,
+the message is refused (or, with personal data in public, moved to a private channel). The
+override applies even over "spam": its patterns are narrow, and a polite refusal sent to a
+rare odd spam costs less than ignoring a real question about a regulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from socialdesk.catalog import Catalog, load_catalog
+from socialdesk.rules.classify import Classifier
+from socialdesk.rules.decide import decide
+from socialdesk.rules.guard import Guard
+from socialdesk.rules.pii import pii_kinds
+from socialdesk.rules.types import (
+    PUBLIC_KINDS,
+    REFUSAL_INTENTS,
+    Action,
+    Classification,
+    Intent,
+)
+
+GUARD_INTENTS: dict[str, Intent] = {
+    "interpretation": "interpretation_request",
+    "unregulated_policy": "unregulated_policy",
+    "excluded_info": "excluded_info_request",
+}
+# How sure a refusal is when only the guard's patterns saw it: they are written for precision.
+GUARD_CONFIDENCE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    classification: Classification
+    pii: tuple[str, ...]
+    inbound: tuple[str, ...]
+    action: Action
+    confidence: float
+    rules: tuple[str, ...]
+    fulfilment_hours: int | None
+    owner_unit: str | None
+
+    @property
+    def service(self) -> str | None:
+        return self.classification.service
+
+    @property
+    def item(self) -> str | None:
+        return self.classification.item
+
+    @property
+    def intent(self) -> Intent:
+        return self.classification.intent
+
+
+class Triage:
+    def __init__(self, classifier: Classifier, guard: Guard, catalog: Catalog) -> None:
+        self.classifier = classifier
+        self.guard = guard
+        self.catalog = catalog
+
+    @classmethod
+    def default(cls) -> Triage:
+        catalog = load_catalog()
+        return cls(Classifier.default(), Guard.default(), catalog)
+
+    def run(self, text: str, *, channel: str, kind: str) -> TriageResult:
+        c = self.classifier.classify(text, channel=channel, kind=kind)
+        pii = tuple(pii_kinds(text))
+        inbound = tuple(self.guard.check_inbound(text))
+        extra = [f"pii:{k}" for k in pii] + [f"guard:{r}" for r in inbound]
+        overridden = bool(inbound) and c.intent not in REFUSAL_INTENTS
+        if overridden:
+            c = replace(
+                c, intent=GUARD_INTENTS[inbound[0]], confidence=max(c.confidence, GUARD_CONFIDENCE)
+            )
+            action: Action = "redirect_private" if pii and kind in PUBLIC_KINDS else "refuse"
+        else:
+            action = decide(c, pii, kind=kind)
+        rules = tuple(dict.fromkeys(c.rules + tuple(extra)))
+        c = replace(c, rules=rules)
+        hours = owner = None
+        if c.service is not None and c.service in self.catalog.services:
+            item = c.item if c.item in self.catalog.items else None
+            hours = self.catalog.hours_for(c.service, item)
+            owner = self.catalog.owner_for(c.service, item)
+        return TriageResult(
+            classification=c, pii=pii, inbound=inbound, action=action,
+            confidence=min(1.0, max(0.0, c.confidence)), rules=rules,
+            fulfilment_hours=hours, owner_unit=owner,
+        )

@@ -1,0 +1,43 @@
+import pytest
+
+from socialdesk.rules.decide import decide
+from socialdesk.rules.types import Classification, Intent
+
+
+def c(intent: Intent, service: str | None = "8", *rules: str,
+      confidence: float = 0.8) -> Classification:
+    return Classification(service=service, item=None, intent=intent, confidence=confidence,
+                          rules=tuple(rules))
+
+
+@pytest.mark.parametrize(
+    ("classification", "pii", "kind", "action"),
+    [
+        (c("question"), ["nik"], "comment", "redirect_private"),
+        (c("ticket_status", None), ["sp2d_number"], "mention", "redirect_private"),
+        (c("problem"), ["phone"], "reply", "redirect_private"),
+        (c("problem"), ["phone"], "dm", "escalate"),
+        (c("interpretation_request"), [], "mention", "refuse"),
+        (c("unregulated_policy"), [], "dm", "refuse"),
+        (c("excluded_info_request", None), [], "comment", "refuse"),
+        (c("spam", None), [], "comment", "ignore"),
+        (c("abuse", None), [], "mention", "ignore"),
+        (c("off_topic", None), [], "mention", "ignore"),
+        (c("off_topic", None, "offtopic.tax", "faq:offtopic.tax"), [], "mention", "auto_reply"),
+        (c("problem", "8", "agent:flag.agent.angry"), [], "mention", "agent"),
+        (c("question", "1", "agent:flag.agent.media"), [], "mention", "agent"),
+        (c("thanks", None), [], "comment", "auto_reply"),
+        (c("greeting", None), [], "comment", "auto_reply"),
+        (c("ticket_status", None), ["nip"], "dm", "auto_reply"),
+        (c("problem"), [], "mention", "escalate"),
+        (c("complaint", "19"), [], "comment", "escalate"),
+        (c("question", "3", "faq:3.12"), [], "comment", "auto_reply"),
+        (c("question", "2"), [], "comment", "escalate"),
+        (c("question", None), [], "comment", "agent"),
+        (c("question", "2", "faq:2.9", confidence=0.1), [], "comment", "agent"),
+    ],
+)
+def test_it_picks_the_first_action(
+    classification: Classification, pii: list[str], kind: str, action: str
+) -> None:
+    assert decide(classification, pii, kind=kind) == action
