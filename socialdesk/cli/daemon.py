@@ -1,0 +1,57 @@
+"""`socialdesk run`: the daemon a systemd unit starts."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from socialdesk.cli.common import UsageError, settings_from
+from socialdesk.cli.setup import sync_accounts
+from socialdesk.db import make_engine
+from socialdesk.desk.context import Desk
+from socialdesk.desk.daemon import ROLES, Daemon
+from socialdesk.logs import setup_logging
+from socialdesk.migrate import current_revision, head_revision
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser(
+        "run", help="run the desk: pollers, triage, outbox, SLA watcher",
+        description="Runs until SIGTERM/SIGINT. Several processes may share one PostgreSQL "
+                    "database: any number run triage and outbox; one at a time polls.",
+    )
+    run.add_argument("--roles", default=",".join(sorted(ROLES)),
+                     help=f"comma-separated subset of {','.join(sorted(ROLES))} (default: all)")
+    run.add_argument("--worker-id", help="name of this process in claims and leases "
+                                         "(default: host:pid)")
+    run.add_argument("--log-level", default="INFO",
+                     choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(func=cmd_run)
+
+
+def parse_roles(text: str) -> set[str]:
+    roles = {r.strip() for r in text.split(",") if r.strip()}
+    unknown = roles - ROLES
+    if unknown or not roles:
+        raise UsageError(f"--roles takes a comma-separated subset of {', '.join(sorted(ROLES))}")
+    return roles
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    setup_logging(args.log_level)
+    roles = parse_roles(args.roles)
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    if current_revision(engine) != head_revision(engine):
+        raise UsageError("the database schema is not current: run `socialdesk db upgrade`")
+    sync_accounts(settings)
+    desk = Desk.from_settings(settings, engine=engine, worker_id=args.worker_id)
+    if not any(a.enabled for a in settings.accounts) and "poll" in roles:
+        logging.getLogger("socialdesk").warning(
+            "no enabled accounts in %s: nothing will be polled", settings.source)
+    try:
+        Daemon(desk, roles=roles).run_forever()
+    finally:
+        desk.close()
+    return 0

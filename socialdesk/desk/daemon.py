@@ -1,0 +1,216 @@
+"""`socialdesk run`: the scheduler that drives polls, triage, outbox and the SLA watcher.
+
+Any number of processes may run triage and outbox workers; the poll jobs run only in the
+process that holds the poller leadership. A job that fails is logged and runs again at its
+next time; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select, update
+
+from socialdesk.desk import outbox, sla, triage
+from socialdesk.desk.context import Desk
+from socialdesk.desk.leader import Leadership
+from socialdesk.desk.poll import poll_stream
+from socialdesk.models import Account, Reply
+
+log = logging.getLogger(__name__)
+
+ROLES = frozenset({"poll", "triage", "outbox", "sla"})
+# Outside working hours nobody answers anyway, so polls run this many times less often.
+OFF_HOURS_FACTOR = 3
+
+
+@dataclass
+class Intervals:
+    """Seconds between runs of each job (the demo shortens them)."""
+
+    triage: float = 2.0
+    outbox: float = 2.0
+    sla: float = 60.0
+    leadership: float = 5.0
+    reconcile: float = 30.0
+    poll_scale: float = 1.0
+    stale_after: timedelta = outbox.STALE_AFTER
+
+
+@dataclass
+class Daemon:
+    desk: Desk
+    roles: Collection[str] = ROLES
+    intervals: Intervals = field(default_factory=Intervals)
+    on_event: Callable[[str, Any], None] | None = None
+    scheduler: BackgroundScheduler = field(init=False)
+    leadership: Leadership = field(init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _last_poll: dict[tuple[str, str], datetime] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.roles) - ROLES
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)} (known: {sorted(ROLES)})")
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=6)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        )
+        self.leadership = Leadership(self.desk.engine, self.desk.worker_id)
+
+    # -- jobs ---------------------------------------------------------------------------
+    def _guarded(self, name: str, job: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            if self._stop.is_set():
+                return
+            try:
+                result = job()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", name)
+                return
+            if self.on_event is not None and result:
+                self.on_event(name, result)
+        return run
+
+    def poll_job(self, account_name: str, stream: str, interval: float) -> Any:
+        if not self.leadership.is_leader:
+            return None
+        now = self.desk.now()
+        wait = timedelta(seconds=interval * self.intervals.poll_scale)
+        if not self.desk.calendar.is_open(now):
+            wait *= OFF_HOURS_FACTOR
+        connector = self.desk.connector(account_name)
+        hint = connector.poll_delay_hint()
+        if hint > 0:
+            wait += timedelta(seconds=hint * self.intervals.poll_scale)
+        last = self._last_poll.get((account_name, stream))
+        if last is not None and now - last < wait:
+            return None
+        self._last_poll[(account_name, stream)] = now
+        return poll_stream(self.desk, account_name, stream)
+
+    def triage_job(self) -> Any:
+        return triage.run_once(self.desk)
+
+    def outbox_job(self) -> Any:
+        return outbox.run_once(self.desk)
+
+    def reconcile_job(self) -> Any:
+        return outbox.reconcile_stale(self.desk, self.intervals.stale_after)
+
+    def sla_job(self) -> Any:
+        counts = sla.watch(self.desk)
+        return counts if (counts.warnings or counts.breaches) else None
+
+    def leadership_job(self) -> Any:
+        was = self.leadership.is_leader
+        now = self.leadership.refresh()
+        if now and not was:
+            log.info("%s leads the pollers", self.desk.worker_id)
+        return None
+
+    # -- life cycle ---------------------------------------------------------------------
+    def enabled_streams(self) -> list[tuple[str, str, float]]:
+        """(account, stream, interval) for each stream of each enabled account."""
+        out = []
+        with self.desk.sessions() as session:
+            enabled = set(session.scalars(select(Account.name).where(Account.enabled)))
+        for account in self.desk.settings.accounts:
+            if not account.enabled or account.name not in enabled:
+                continue
+            connector = self.desk.connector(account.name)
+            interval = max(account.poll_interval, connector.min_poll_interval)
+            for stream in account.streams or connector.streams:
+                out.append((account.name, stream, float(interval)))
+        return out
+
+    def start(self) -> None:
+        reclaim_dead_local_claims(self.desk)
+        add = self.scheduler.add_job
+        if "poll" in self.roles:
+            self.leadership.refresh()
+            add(self._guarded("leadership", self.leadership_job), "interval",
+                seconds=self.intervals.leadership, id="leadership")
+            for account, stream, interval in self.enabled_streams():
+                every = max(0.2, min(interval * self.intervals.poll_scale, 15.0) / 3)
+                add(self._guarded(f"poll:{account}:{stream}",
+                                  lambda a=account, s=stream, i=interval: self.poll_job(a, s, i)),
+                    "interval", seconds=every, jitter=every / 5, id=f"poll:{account}:{stream}",
+                    next_run_time=datetime.now().astimezone())
+        if "triage" in self.roles:
+            add(self._guarded("triage", self.triage_job), "interval",
+                seconds=self.intervals.triage, id="triage")
+        if "outbox" in self.roles:
+            add(self._guarded("outbox", self.outbox_job), "interval",
+                seconds=self.intervals.outbox, id="outbox")
+            add(self._guarded("reconcile", self.reconcile_job), "interval",
+                seconds=self.intervals.reconcile, id="reconcile")
+        if "sla" in self.roles:
+            add(self._guarded("sla", self.sla_job), "interval",
+                seconds=self.intervals.sla, id="sla")
+        self.scheduler.start()
+        log.info("socialdesk running as %s with roles %s", self.desk.worker_id,
+                 ", ".join(sorted(self.roles)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.leadership.release()
+
+    def run_forever(self) -> None:
+        """Start, then wait for SIGTERM or SIGINT and shut down cleanly."""
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s: stopping", signal.Signals(signum).name)
+            self._stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        try:
+            while not self._stop.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_dead_local_claims(desk: Desk) -> int:
+    """Sends claimed by a process of this host that no longer exists go back through
+    reconciliation at once, instead of waiting for the stale-claim timeout."""
+    host = desk.worker_id.rsplit(":", 1)[0]
+    reclaimed = 0
+    with desk.sessions() as session, session.begin():
+        rows = session.execute(
+            select(Reply.id, Reply.claimed_by).where(Reply.state == "sending",
+                                                     Reply.claimed_by.like(f"{host}:%"))).all()
+        for reply_id, holder in rows:
+            pid = holder.rsplit(":", 1)[1]
+            if holder == desk.worker_id or not pid.isdigit() or _alive(int(pid)):
+                continue
+            reclaimed += session.execute(
+                update(Reply).where(Reply.id == reply_id, Reply.state == "sending",
+                                    Reply.claimed_by == holder)
+                .values(state="queued", claimed_by=None, next_attempt_at=None,
+                        reason=outbox.UNCERTAIN + "the sender stopped during the send")
+            ).rowcount
+    return reclaimed

@@ -1,0 +1,88 @@
+"""The SLA watcher: warnings before, and records of, missed response and fulfilment times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from socialdesk.desk.context import Desk
+from socialdesk.models import Broadcast, Message, SlaEvent, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCounts:
+    warnings: int = 0
+    breaches: int = 0
+
+
+def _record(session: Session, *, kind: str, target: str, subject: str, due_at: datetime,
+            now: datetime, **refs: Any) -> int:
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    result = session.execute(
+        insert(SlaEvent).values(kind=kind, target=target, subject=subject, due_at=due_at,
+                                at=now, **refs)
+        .on_conflict_do_nothing(index_elements=["kind", "target", "subject"])
+        .returning(SlaEvent.id))
+    return 1 if result.first() is not None else 0
+
+
+def watch(desk: Desk) -> SlaCounts:
+    """Record each warning and breach once. A warning comes when at most
+    `warn_before_minutes` working minutes are left."""
+    now = desk.now()
+    warn_until = desk.calendar.add(now, timedelta(minutes=desk.settings.sla.warn_before_minutes))
+    warnings = breaches = 0
+    with desk.sessions() as session, session.begin():
+        waiting = session.execute(
+            select(Message.id, Message.response_due_at).where(
+                Message.first_response_at.is_(None),
+                Message.state.not_in(("ignored", "closed")),
+                Message.response_due_at <= warn_until,
+            )).all()
+        for message_id, due in waiting:
+            kind = "breach" if due <= now else "warning"
+            added = _record(session, kind=kind, target="response",
+                            subject=f"message:{message_id}", due_at=due, now=now,
+                            message_id=message_id)
+            if kind == "breach":
+                _record(session, kind="warning", target="response",
+                        subject=f"message:{message_id}", due_at=due, now=now,
+                        message_id=message_id)
+            warnings += added if kind == "warning" else 0
+            breaches += added if kind == "breach" else 0
+        tickets = session.execute(
+            select(Ticket.id, Ticket.due_at).where(
+                Ticket.state.in_(("open", "in_progress")), Ticket.due_at <= warn_until)).all()
+        for ticket_id, due in tickets:
+            kind = "breach" if due <= now else "warning"
+            added = _record(session, kind=kind, target="fulfilment",
+                            subject=f"ticket:{ticket_id}", due_at=due, now=now,
+                            ticket_id=ticket_id)
+            warnings += added if kind == "warning" else 0
+            breaches += added if kind == "breach" else 0
+        broadcasts = session.execute(
+            select(Broadcast.id, Broadcast.due_at).where(
+                Broadcast.state.in_(("draft", "pending", "approved")),
+                Broadcast.due_at.is_not(None), Broadcast.due_at <= now)).all()
+        for broadcast_id, due in broadcasts:
+            breaches += _record(session, kind="breach", target="broadcast",
+                                subject=f"broadcast:{broadcast_id}", due_at=due, now=now,
+                                broadcast_id=broadcast_id)
+    return SlaCounts(warnings, breaches)
+
+
+def at_risk(session: Session, desk: Desk) -> list[int]:
+    """Ids of unanswered messages inside the warning window or past due, oldest due first."""
+    warn_until = desk.calendar.add(desk.now(),
+                                   timedelta(minutes=desk.settings.sla.warn_before_minutes))
+    return list(session.scalars(
+        select(Message.id).where(
+            Message.first_response_at.is_(None),
+            Message.state.not_in(("ignored", "closed")),
+            Message.response_due_at <= warn_until).order_by(Message.response_due_at)))
