@@ -156,7 +156,8 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
 
         def add_item(entry: Mapping[str, Any], iid: str, iwhere: str,
                      module: tuple[str, str] | None,
-                     _sid: str = sid, _owner: str = s_owner) -> None:
+                     _sid: str = sid, _owner: str = s_owner,
+                     _into: list[str] = item_ids) -> None:
             owner = entry.get("owner_unit", _owner)
             if not isinstance(owner, str) or not owner.strip():
                 raise CatalogError(f"{iwhere}: 'owner_unit' must be a non-empty string")
@@ -166,7 +167,7 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
                 module_id=module[0] if module else None,
                 module_name=module[1] if module else None,
             )
-            item_ids.append(iid)
+            _into.append(iid)
 
         for i_index, i_entry in enumerate(raw_items):
             iwhere = f"{where}, items[{i_index}]"

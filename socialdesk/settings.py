@@ -256,7 +256,8 @@ def _working_hours(r: _Reader) -> WorkingHours:
             raise r.fail(f"changed_hours[{index}]", "must be a table")
         c = _Reader(raw, r.source, f"{r.prefix}changed_hours[{index}].")
         start, end = c.one_date("start"), c.one_date("end")
-        change = HoursChange(start, end, c.clock_time("open", opening), c.clock_time("close", closing))
+        change = HoursChange(start, end, c.clock_time("open", opening),
+                             c.clock_time("close", closing))
         if change.end < change.start:
             raise c.fail("end", "is before start")
         if change.open >= change.close:
@@ -268,7 +269,9 @@ def _working_hours(r: _Reader) -> WorkingHours:
     )
 
 
-def _accounts(raw: Any, source: str, environ: Mapping[str, str] | None) -> tuple[AccountConfig, ...]:
+def _accounts(
+    raw: Any, source: str, environ: Mapping[str, str] | None,
+) -> tuple[AccountConfig, ...]:
     if not isinstance(raw, list):
         raise SettingsError(f"{source}: accounts: must be an array of tables ([[accounts]])")
     seen: set[str] = set()

@@ -64,7 +64,7 @@ def test_it_names_an_owner_unit_per_item_with_narasumber_overrides() -> None:
     ],
 )
 def test_it_rejects_a_bad_catalog_naming_the_entry(data: Any, needle: str) -> None:
-    with pytest.raises(CatalogError, match="bad.yaml") as caught:
+    with pytest.raises(CatalogError, match=r"bad\.yaml") as caught:
         parse_catalog(data, "bad.yaml")
     assert needle in str(caught.value)
 

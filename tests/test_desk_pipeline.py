@@ -100,8 +100,8 @@ def test_it_refuses_interpretation_and_sends_no_ticket(rig: Rig) -> None:
 
 
 def test_it_redirects_public_personal_data_and_hides_the_comment(rig: Rig) -> None:
-    pid = rig.say("sb-ig", "kak gaji sy blm masuk, NIK 3201011203900004 rek BRI 0123-01-000456-50-1",
-                  at=NOON)
+    pid = rig.say("sb-ig", "kak gaji sy blm masuk, NIK 3201011203900004 "
+                  "rek BRI 0123-01-000456-50-1", at=NOON)
     rig.clock.set(START + NOON + timedelta(minutes=1))
     rig.cycle()
     rig.cycle()

@@ -20,7 +20,11 @@ COMMANDS = (
     "socialdesk.cli.setup",
     "socialdesk.cli.catalog",
     "socialdesk.cli.calendar",
+    "socialdesk.cli.accounts",
     "socialdesk.cli.rules",
+    "socialdesk.cli.agent",
+    "socialdesk.cli.daemon",
+    "socialdesk.cli.demo",
 )
 
 

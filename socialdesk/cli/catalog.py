@@ -28,7 +28,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     catalog = _catalog(args)
     if args.service:
         if args.service not in catalog.services:
-            raise UsageError(f"unknown service id {args.service!r} (see `socialdesk catalog list`)")
+            raise UsageError(
+                f"unknown service id {args.service!r} (see `socialdesk catalog list`)")
         for item in catalog.items_of(args.service):
             print(f"{item.id:<8} {item.hours:>3} jam kerja  {item.name}")
         return 0
@@ -44,7 +45,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         found = catalog.lookup(args.id)
     except KeyError:
-        raise UsageError(f"unknown catalog id {args.id!r} (see `socialdesk catalog list`)") from None
+        raise UsageError(
+            f"unknown catalog id {args.id!r} (see `socialdesk catalog list`)") from None
     if isinstance(found, Item):
         service = catalog.service(found.service_id)
         print(f"{found.id}  {found.name}")

@@ -10,7 +10,7 @@ from socialdesk.cli.common import UsageError, settings_from
 from socialdesk.cli.setup import sync_accounts
 from socialdesk.db import make_engine
 from socialdesk.desk.context import Desk
-from socialdesk.desk.daemon import ROLES, Daemon
+from socialdesk.desk.daemon import ROLES, Daemon, Intervals
 from socialdesk.logs import setup_logging
 from socialdesk.migrate import current_revision, head_revision
 
@@ -25,6 +25,9 @@ def register(sub: Any) -> None:
                      help=f"comma-separated subset of {','.join(sorted(ROLES))} (default: all)")
     run.add_argument("--worker-id", help="name of this process in claims and leases "
                                          "(default: host:pid)")
+    run.add_argument("--tick", type=float, metavar="SECONDS",
+                     help="run triage, outbox and poll checks this often (default: 2 s for "
+                          "triage and outbox, a third of each poll interval for polls)")
     run.add_argument("--log-level", default="INFO",
                      choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
@@ -36,6 +39,15 @@ def parse_roles(text: str) -> set[str]:
     if unknown or not roles:
         raise UsageError(f"--roles takes a comma-separated subset of {', '.join(sorted(ROLES))}")
     return roles
+
+
+def intervals(tick: float | None) -> Intervals:
+    if tick is None:
+        return Intervals()
+    if not 0.05 <= tick <= 600:
+        raise UsageError("--tick must be between 0.05 and 600 seconds")
+    return Intervals(triage=tick, outbox=tick, poll_tick=tick, reconcile=max(tick * 10, 1.0),
+                     leadership=max(tick * 4, 0.5), sla=max(tick * 10, 1.0))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -51,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         logging.getLogger("socialdesk").warning(
             "no enabled accounts in %s: nothing will be polled", settings.source)
     try:
-        Daemon(desk, roles=roles).run_forever()
+        Daemon(desk, roles=roles, intervals=intervals(args.tick)).run_forever()
     finally:
         desk.close()
     return 0

@@ -46,25 +46,31 @@ class Desk:
     sessions: sessionmaker[Session]
     calendar: WorkingCalendar
     catalog: Catalog
-    triage: Triage
     guard: Guard
     replies: Replies
     now: Clock = wall_clock
     worker_id: str = field(default_factory=default_worker_id)
     connector_options: dict[str, Any] = field(default_factory=dict)
     _connectors: dict[str, Connector] = field(default_factory=dict, repr=False)
+    _triage: Triage | None = field(default=None, repr=False)
+
+    @property
+    def triage(self) -> Triage:
+        """The rules, loaded on first use: shell commands that only read never pay for it."""
+        if self._triage is None:
+            self._triage = Triage.default()
+        return self._triage
 
     @classmethod
     def from_settings(cls, settings: Settings, *, now: Clock = wall_clock,
                       engine: Engine | None = None, worker_id: str | None = None) -> Desk:
         engine = engine or make_engine(settings.database_url)
         catalog = load_catalog(settings.catalog_path)
-        triage = Triage.default()
         guard = Guard.default()
         return cls(
             settings=settings, engine=engine, sessions=session_factory(engine),
             calendar=WorkingCalendar.from_settings(settings.working_hours),
-            catalog=catalog, triage=triage, guard=guard,
+            catalog=catalog, guard=guard,
             replies=Replies.load(settings.replies_dir, guard), now=now,
             worker_id=worker_id or default_worker_id(),
         )

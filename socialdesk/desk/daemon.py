@@ -8,12 +8,12 @@ next time; it never stops the others.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -21,9 +21,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
+from socialdesk.db import rows_changed
 from socialdesk.desk import outbox, sla, triage
 from socialdesk.desk.context import Desk
-from socialdesk.desk.leader import Leadership
+from socialdesk.desk.leader import Leadership, dead_local_process
+from socialdesk.desk.outbox import STALE_AFTER, UNCERTAIN
 from socialdesk.desk.poll import poll_stream
 from socialdesk.models import Account, Reply
 
@@ -43,8 +45,9 @@ class Intervals:
     sla: float = 60.0
     leadership: float = 5.0
     reconcile: float = 30.0
-    poll_scale: float = 1.0
-    stale_after: timedelta = outbox.STALE_AFTER
+    poll_tick: float | None = None
+    """Seconds between wake-ups of a poll job; None: a third of its interval, at most 5."""
+    stale_after: timedelta = STALE_AFTER
 
 
 @dataclass
@@ -86,13 +89,13 @@ class Daemon:
         if not self.leadership.is_leader:
             return None
         now = self.desk.now()
-        wait = timedelta(seconds=interval * self.intervals.poll_scale)
+        wait = timedelta(seconds=interval)
         if not self.desk.calendar.is_open(now):
             wait *= OFF_HOURS_FACTOR
         connector = self.desk.connector(account_name)
         hint = connector.poll_delay_hint()
         if hint > 0:
-            wait += timedelta(seconds=hint * self.intervals.poll_scale)
+            wait += timedelta(seconds=hint)
         last = self._last_poll.get((account_name, stream))
         if last is not None and now - last < wait:
             return None
@@ -142,9 +145,9 @@ class Daemon:
             add(self._guarded("leadership", self.leadership_job), "interval",
                 seconds=self.intervals.leadership, id="leadership")
             for account, stream, interval in self.enabled_streams():
-                every = max(0.2, min(interval * self.intervals.poll_scale, 15.0) / 3)
+                every = self.intervals.poll_tick or max(0.2, min(interval, 15.0) / 3)
                 add(self._guarded(f"poll:{account}:{stream}",
-                                  lambda a=account, s=stream, i=interval: self.poll_job(a, s, i)),
+                                  partial(self.poll_job, account, stream, interval)),
                     "interval", seconds=every, jitter=every / 5, id=f"poll:{account}:{stream}",
                     next_run_time=datetime.now().astimezone())
         if "triage" in self.roles:
@@ -184,16 +187,6 @@ class Daemon:
             self.stop()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reclaim_dead_local_claims(desk: Desk) -> int:
     """Sends claimed by a process of this host that no longer exists go back through
     reconciliation at once, instead of waiting for the stale-claim timeout."""
@@ -204,13 +197,12 @@ def reclaim_dead_local_claims(desk: Desk) -> int:
             select(Reply.id, Reply.claimed_by).where(Reply.state == "sending",
                                                      Reply.claimed_by.like(f"{host}:%"))).all()
         for reply_id, holder in rows:
-            pid = holder.rsplit(":", 1)[1]
-            if holder == desk.worker_id or not pid.isdigit() or _alive(int(pid)):
+            if not holder or not dead_local_process(holder, desk.worker_id):
                 continue
-            reclaimed += session.execute(
+            reclaimed += rows_changed(session.execute(
                 update(Reply).where(Reply.id == reply_id, Reply.state == "sending",
                                     Reply.claimed_by == holder)
                 .values(state="queued", claimed_by=None, next_attempt_at=None,
-                        reason=outbox.UNCERTAIN + "the sender stopped during the send")
-            ).rowcount
+                        reason=UNCERTAIN + "the sender stopped during the send")
+            ))
     return reclaimed

@@ -8,11 +8,13 @@ seconds. Leases use the wall clock, never a simulated one: they are about proces
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects import sqlite
 
+from socialdesk.db import rows_changed
 from socialdesk.models import Lease
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,16 @@ class Leadership:
             conn.execute(sqlite.insert(Lease).values(
                 name=self.name, holder=self.holder, expires_at=now + self.ttl,
             ).on_conflict_do_nothing(index_elements=["name"]))
-            taken = conn.execute(
+            current = conn.execute(select(Lease.holder).where(Lease.name == self.name)).scalar()
+            # A holder on this host whose process is gone has not merely gone quiet.
+            takeover = Lease.expires_at < now
+            if current and current != self.holder and dead_local_process(current, self.holder):
+                takeover = Lease.holder == current
+            taken = rows_changed(conn.execute(
                 update(Lease).where(
-                    Lease.name == self.name,
-                    (Lease.holder == self.holder) | (Lease.expires_at < now),
+                    Lease.name == self.name, (Lease.holder == self.holder) | takeover,
                 ).values(holder=self.holder, expires_at=now + self.ttl)
-            ).rowcount
+            ))
         return taken == 1
 
     def release(self) -> None:
@@ -80,3 +86,20 @@ class Leadership:
                                                  Lease.holder == self.holder)
                              .values(expires_at=datetime.now(UTC)))
         self.is_leader = False
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_local_process(holder: str, me: str) -> bool:
+    """Whether `holder` ("host:pid") names a process of my host that no longer runs."""
+    host, _, pid = holder.rpartition(":")
+    my_host = me.rpartition(":")[0]
+    return bool(host) and host == my_host and pid.isdigit() and not process_alive(int(pid))

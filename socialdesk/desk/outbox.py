@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
 from socialdesk.connectors.types import Connector, Ref
+from socialdesk.db import rows_changed
 from socialdesk.desk.context import Desk
 from socialdesk.models import Account, Conversation, Message, Reply
 
@@ -40,8 +41,9 @@ class Outcome:
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential back-off with full jitter, capped."""
-    ceiling = min(MAX_BACKOFF, BASE_BACKOFF * (2 ** max(0, attempts - 1)))
-    return ceiling * (0.5 + (rng or random).random() / 2)
+    ceiling: timedelta = min(MAX_BACKOFF, BASE_BACKOFF * (2 ** max(0, attempts - 1)))
+    share: float = (rng or random).random()
+    return ceiling * (0.5 + share / 2)
 
 
 def queue_reply(
@@ -75,11 +77,11 @@ def claim(desk: Desk, limit: int = 20) -> list[int]:
             query = query.with_for_update(skip_locked=True, of=Reply)
         for reply_id in session.scalars(query).all():
             # The state test in WHERE makes the claim exclusive on databases without row locks.
-            changed = session.execute(
+            changed = rows_changed(session.execute(
                 update(Reply).where(Reply.id == reply_id, Reply.state == "queued")
                 .values(state="sending", claimed_by=desk.worker_id, claimed_at=now,
                         attempts=Reply.attempts + 1)
-            ).rowcount
+            ))
             if changed == 1:
                 claimed.append(reply_id)
     return claimed
@@ -97,10 +99,6 @@ def _target(session: Session, reply: Reply) -> Ref | None:
         thread = conversation.platform_thread_id if conversation else ""
     return Ref(platform_id=message.platform_id, kind=message.kind,
                conversation_id=thread, author_id=message.author_id or "")
-
-
-def _can_look(connector: Connector) -> bool:
-    return bool(getattr(connector, "can_find_reply", False))
 
 
 def send_claimed(desk: Desk, reply_id: int) -> Outcome:
@@ -129,14 +127,16 @@ def send_claimed(desk: Desk, reply_id: int) -> Outcome:
         found = _look(connector, target, text)
         if found:
             return _finish(desk, reply_id, "sent", platform_id=found)
-        if not _can_look(connector):
+        if not connector.can_find_reply(target):
             return _finish(desk, reply_id, "held", reason=(
                 "the last send may have reached the platform and this platform cannot be "
                 "searched: check the thread, then release or cancel"))
     try:
         platform_id = _send(connector, kind, target, text, key)
     except RetryLater as exc:
-        maybe_sent = bool(getattr(exc, "maybe_sent", kind != "hide"))
+        # A send that failed this way may still have reached the platform: the next attempt
+        # looks in the thread first (hides are harmless to repeat).
+        maybe_sent = kind != "hide"
         if attempts >= MAX_ATTEMPTS:
             return _finish(desk, reply_id, "held",
                            reason=f"gave up after {attempts} attempts: {exc.reason}")
@@ -237,12 +237,12 @@ def reconcile_stale(desk: Desk, older_than: timedelta = STALE_AFTER) -> list[Out
             select(Reply).where(Reply.state == "sending", Reply.claimed_at < cutoff)
         ).all()
         for reply in stale:
-            changed = session.execute(
+            changed = rows_changed(session.execute(
                 update(Reply).where(Reply.id == reply.id, Reply.state == "sending",
                                     Reply.claimed_by == reply.claimed_by)
                 .values(state="queued", claimed_by=None, next_attempt_at=None,
                         reason=UNCERTAIN + "the sender stopped during the send")
-            ).rowcount
+            ))
             if changed:
                 outcomes.append(Outcome(reply.id, "queued", "reconcile"))
     return outcomes

@@ -46,6 +46,8 @@ def watch(desk: Desk) -> SlaCounts:
                 Message.response_due_at <= warn_until,
             )).all()
         for message_id, due in waiting:
+            if due is None:
+                continue
             kind = "breach" if due <= now else "warning"
             added = _record(session, kind=kind, target="response",
                             subject=f"message:{message_id}", due_at=due, now=now,
@@ -71,6 +73,8 @@ def watch(desk: Desk) -> SlaCounts:
                 Broadcast.state.in_(("draft", "pending", "approved")),
                 Broadcast.due_at.is_not(None), Broadcast.due_at <= now)).all()
         for broadcast_id, due in broadcasts:
+            if due is None:
+                continue
             breaches += _record(session, kind="breach", target="broadcast",
                                 subject=f"broadcast:{broadcast_id}", due_at=due, now=now,
                                 broadcast_id=broadcast_id)

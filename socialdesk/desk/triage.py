@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from socialdesk.db import rows_changed
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import queue_reply
 from socialdesk.desk.respond import Plan, plan
@@ -63,9 +64,9 @@ def run_once(desk: Desk, limit: int = 100) -> list[TriageOutcome]:
 def triage_message(desk: Desk, message_id: int) -> TriageOutcome | None:
     now = desk.now()
     with desk.sessions() as session, session.begin():
-        claimed = session.execute(
+        claimed = rows_changed(session.execute(
             update(Message).where(Message.id == message_id, Message.triaged_at.is_(None))
-            .values(triaged_at=now)).rowcount
+            .values(triaged_at=now)))
         if claimed != 1:
             return None  # another worker has it
         message = session.get(Message, message_id)

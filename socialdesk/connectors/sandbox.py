@@ -1,0 +1,168 @@
+"""A connector over the simulated network, imitating one real platform (`as_platform`):
+its streams, message kinds, text limits and capabilities. Faults injected into the network
+come out as the same errors the real connectors raise."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+import requests
+
+from socialdesk.connectors.errors import Permanent, Rejected, RetryLater
+from socialdesk.connectors.http import Clock, utc_now
+from socialdesk.connectors.items import parse_time
+from socialdesk.connectors.sandbox_network import SandboxNetwork
+from socialdesk.connectors.types import (
+    Connector,
+    InboundMessage,
+    Page,
+    SendResult,
+    Skipped,
+    Target,
+)
+from socialdesk.settings import AccountConfig
+
+PAGE_SIZE = 20
+# (streams, text limit, capabilities) of each platform, as the real connectors declare them.
+IMITATES: dict[str, tuple[tuple[str, ...], int, frozenset[str]]] = {
+    "x": (("mentions", "dms"), 280, frozenset({"reply", "private_reply", "dm", "hide", "post"})),
+    "instagram": (("comments", "mentions", "dms"), 2200,
+                  frozenset({"reply", "private_reply", "hide", "dm"})),
+    "facebook": (("comments", "dms"), 8000,
+                 frozenset({"reply", "private_reply", "dm", "hide", "post"})),
+    "youtube": (("comments",), 10_000, frozenset({"reply", "hide"})),
+}
+
+
+class SandboxConnector(Connector):
+    platform = "sandbox"
+    min_poll_interval = 5
+    cost_per_call = MappingProxyType({"read": 0.0, "write": 0.0})
+
+    def __init__(self, account: AccountConfig, *, session: requests.Session | None = None,
+                 now: Clock | None = None) -> None:
+        self.account = account
+        self.now = now or utc_now
+        path = account.options.get("network")
+        if not path:
+            raise Permanent(f"sandbox account {account.name!r} needs options.network (a path)")
+        self.network = SandboxNetwork(str(path))
+        self.as_platform = str(account.options.get("as_platform", "x"))
+        if self.as_platform not in IMITATES:
+            raise Permanent(f"options.as_platform must be one of {', '.join(IMITATES)}")
+        self.streams, self.text_limit, self.capabilities = IMITATES[self.as_platform]
+
+    def _fault(self, stream: str) -> None:
+        fault = self.network.take_fault(self.account.name, stream)
+        if fault is None or fault.kind == "malformed":
+            if fault is not None:
+                self._malformed_next = True
+            return
+        now = self.now()
+        if fault.kind == "rate_limit":
+            raise RetryLater("HTTP 429 (sandbox)", now + timedelta(seconds=fault.retry_after))
+        if fault.kind == "server_error":
+            raise RetryLater("HTTP 500 (sandbox)")
+        if fault.kind == "timeout":
+            raise RetryLater("timed out (sandbox)")
+        if fault.kind == "revoked":
+            # A revoked token stays revoked until someone clears it.
+            self.network.inject(self.account.name, "revoked", stream=stream)
+            raise Permanent("HTTP 401: access token revoked (sandbox)")
+        if fault.kind == "lost_response":
+            self._lose_next = True
+
+    _malformed_next = False
+    _lose_next = False
+
+    def fetch(self, stream: str, cursor: str | None) -> Page:
+        self.require_stream(stream)
+        after = _decode(cursor)
+        self._malformed_next = False
+        self._fault(stream)
+        rows = self.network.visible(self.account.name, stream, after, self.now(), PAGE_SIZE)
+        messages: list[InboundMessage] = []
+        skipped: list[Skipped] = []
+        for row in rows:
+            if row["malformed"] or self._malformed_next:
+                self._malformed_next = False
+                skipped.append(Skipped({"id": row["platform_id"], "text": None},
+                                       "missing text (sandbox malformed item)"))
+                continue
+            messages.append(InboundMessage(
+                platform=self.as_platform, stream=stream, platform_id=row["platform_id"],
+                kind=row["kind"], author_id=row["author_id"],
+                author_handle=row["author_handle"], text=row["text"],
+                created_at=parse_time(row["created_at"], "created_at"),
+                conversation_id=row["conversation_id"], in_reply_to=row["in_reply_to"],
+                raw={k: row[k] for k in ("platform_id", "kind", "text", "created_at")},
+            ))
+        next_cursor = f"{rows[-1]['offset_s']!r}:{rows[-1]['seq']}" if rows else cursor
+        return Page(tuple(messages), next_cursor, tuple(skipped))
+
+    def _send(self, action: str, target_id: str | None, text: str, key: str,
+              limit: int | None = None) -> SendResult:
+        if action != "hide":
+            self.require_text(text, limit)
+        self._lose_next = False
+        self._fault("send")
+        platform_id = self.network.record_send(self.account.name, action, target_id, text, key,
+                                               self.now())
+        if self._lose_next:
+            self._lose_next = False
+            raise RetryLater("connection dropped after the request was sent (sandbox)")
+        return SendResult(platform_id)
+
+    def reply(self, target: Target, text: str, idempotency_key: str, *,
+              by_agent: bool = False) -> SendResult:
+        if self.as_platform == "x" and target.kind not in ("mention", "dm"):
+            raise Rejected("X lets this app reply only to posts that mention or quote the account")
+        return self._send("reply", target.platform_id, text, idempotency_key)
+
+    def send_private(self, target: Target, text: str, idempotency_key: str, *,
+                     by_agent: bool = False) -> SendResult:
+        if "private_reply" not in self.capabilities:
+            raise Rejected(f"{self.as_platform} does not allow private replies")
+        return self._send("private", target.platform_id, text, idempotency_key, limit=2000)
+
+    def post(self, text: str, idempotency_key: str = "") -> SendResult:
+        if "post" not in self.capabilities:
+            raise Rejected(f"{self.as_platform} connector cannot post")
+        return self._send("post", None, text, idempotency_key)
+
+    def hide(self, platform_id: str) -> None:
+        if "hide" not in self.capabilities:
+            raise Rejected(f"{self.as_platform} does not allow hiding")
+        self._send("hide", platform_id, "", "")
+
+    def find_reply(self, target: Target, text: str) -> str | None:
+        return self.network.find_send(self.account.name, target.platform_id, text)
+
+    def can_find_reply(self, target: Target) -> bool:
+        return True
+
+    def check(self) -> list[str]:
+        problems = []
+        known = self.network.account(self.account.name)
+        if known is None:
+            problems.append(f"account {self.account.name!r} is not in the sandbox network "
+                            f"{self.network.path}")
+        elif known[0] != self.as_platform:
+            problems.append(f"the network has it as {known[0]}, options say {self.as_platform}")
+        if self.network.has_fault(self.account.name, "revoked"):
+            problems.append("access token revoked (sandbox)")
+        return problems
+
+    def started(self) -> datetime:
+        return self.network.start()
+
+
+def _decode(cursor: str | None) -> tuple[float, int]:
+    if not cursor:
+        return (-1e12, 0)
+    offset, _, seq = cursor.partition(":")
+    try:
+        return (float(offset), int(seq))
+    except ValueError:
+        raise Permanent(f"unreadable sandbox cursor {cursor[:40]!r}; reset the stream") from None

@@ -1,0 +1,278 @@
+"""`socialdesk demo`: the whole desk on the sandbox network, with a simulated clock.
+
+A working Monday at HAI-DJPb and its evening, on four simulated accounts (X, Instagram,
+Facebook, YouTube), runs through the real daemon — pollers, triage, outbox, SLA watcher —
+on a fresh SQLite database, many times faster than real time. It prints each message and
+reply as it happens and ends with the figures a supervisor asks for. The database and the
+settings stay in var/demo/, so `socialdesk --config var/demo/socialdesk.toml queue` shows
+the agents' view of the day afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from socialdesk.cli.setup import sync_accounts_with
+from socialdesk.connectors.sandbox_demo import demo_scenario
+from socialdesk.connectors.sandbox_network import SandboxNetwork
+from socialdesk.db import make_engine
+from socialdesk.desk.context import Desk
+from socialdesk.desk.daemon import Daemon, Intervals
+from socialdesk.desk.outbox import Outcome
+from socialdesk.desk.poll import PollResult
+from socialdesk.desk.simclock import SimClock
+from socialdesk.desk.tickets import format_number
+from socialdesk.desk.triage import TriageOutcome
+from socialdesk.migrate import upgrade
+from socialdesk.models import Account, Message, Reply, SlaEvent, Ticket, TicketEvent
+from socialdesk.rules.pii import mask
+from socialdesk.settings import PROJECT_ROOT, Settings, load_settings
+
+WIB = ZoneInfo("Asia/Jakarta")
+# Monday 30 November 2026; the scenario's minutes count from 08:00 WIB.
+DAY = datetime(2026, 11, 30, 8, 0, tzinfo=WIB)
+LEAD_IN = timedelta(minutes=10)
+PLATFORM_NAMES = {"x": "X", "instagram": "Instagram", "facebook": "Facebook",
+                  "youtube": "YouTube"}
+# Tickets the demo's users already have, opened the week before, so status questions work.
+EARLIER_TICKETS = (
+    ("demo-x", "pak_hendra_bpp", 4512, "8", "8.4.a", "Kendala rekam kontrak di SAKTI"),
+    ("demo-x", "bendahara_rina", 4390, "2", "2.1", "Revisi DIPA lewat portal"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPaths:
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "desk.db"
+
+    @property
+    def network(self) -> Path:
+        return self.root / "network.db"
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "socialdesk.toml"
+
+
+def write_settings(paths: DemoPaths) -> Settings:
+    config_dir = PROJECT_ROOT / "config"
+    accounts = "".join(
+        f'\n[[accounts]]\nname = "{name}"\nplatform = "sandbox"\nhandle = "{handle}"\n'
+        f"poll_interval = 60\n"
+        f'options = {{ network = "{paths.network}", as_platform = "{platform}" }}\n'
+        for name, platform, handle in (("demo-x", "x", "haiDJPb"),
+                                       ("demo-ig", "instagram", "hai.djpb"),
+                                       ("demo-fb", "facebook", "hai.djpb"),
+                                       ("demo-yt", "youtube", "HAI-DJPB")))
+    paths.settings.write_text(
+        "# Written by `socialdesk demo`: the demo's database and simulated network.\n"
+        f'[database]\nurl = "sqlite:///{paths.database}"\n\n'
+        f'[paths]\ncatalog = "{config_dir / "catalog.yaml"}"\n'
+        f'rules = "{config_dir / "rules"}"\nreplies = "{config_dir / "replies"}"\n'
+        + accounts, encoding="utf-8")
+    return load_settings(paths.settings, environ={})
+
+
+class Printer:
+    """Progress lines from the scheduler's threads, one at a time, in simulated WIB time."""
+
+    def __init__(self, desk: Desk, out: TextIO) -> None:
+        self.desk = desk
+        self.out = out
+        self.lock = threading.Lock()
+
+    def line(self, text: str) -> None:
+        stamp = self.desk.now().astimezone(WIB).strftime("%H:%M")
+        with self.lock:
+            print(f"{stamp}  {text}", file=self.out, flush=True)
+
+    def __call__(self, job: str, result: Any) -> None:
+        if isinstance(result, PollResult):
+            if result.error:
+                what = "account disabled" if result.status == "permanent" else "backing off"
+                self.line(f"   ! {result.account} {result.stream}: {result.error} ({what})")
+            if result.skipped:
+                self.line(f"   ! {result.account} {result.stream}: {result.skipped} malformed "
+                          "item skipped, the rest of the page kept")
+            return
+        if isinstance(result, list):
+            for entry in result:
+                if isinstance(entry, TriageOutcome):
+                    self._triaged(entry)
+                elif isinstance(entry, Outcome):
+                    self._sent(entry)
+
+    def _triaged(self, outcome: TriageOutcome) -> None:
+        with self.desk.sessions() as session:
+            message = session.get(Message, outcome.message_id)
+            if message is None:
+                return
+            platform = PLATFORM_NAMES.get(message.platform, message.platform)
+            text = " ".join(mask(message.text).split())
+            where = (message.service_id or "-") + (f"/{message.item_id}" if message.item_id else "")
+            extra = f"  ticket {outcome.ticket}" if outcome.ticket else ""
+            self.line(f"<- {platform:<9} {message.kind:<7} @{message.author_handle}: "
+                      f"{text[:70]}{'…' if len(text) > 70 else ''}")
+            self.line(f"   triage: {message.intent}, {outcome.action}, service {where}{extra}")
+
+    def _sent(self, outcome: Outcome) -> None:
+        with self.desk.sessions() as session:
+            reply = session.get(Reply, outcome.reply_id)
+            if reply is None:
+                return
+            if outcome.state == "sent" and reply.kind == "hide":
+                self.line("-> comment hidden (it carried personal data)")
+            elif outcome.state == "sent":
+                self.line(f"-> {reply.template or reply.kind}: {reply.text[:90]}…")
+            elif outcome.state == "held":
+                self.line(f"-> held for a supervisor: {outcome.detail}")
+            elif outcome.state == "queued":
+                self.line(f"-> send postponed: {outcome.detail}")
+
+
+def seed_earlier_tickets(desk: Desk) -> None:
+    opened = DAY - timedelta(days=3) + timedelta(hours=2)  # the Friday before, 10:00
+    with desk.sessions() as session, session.begin():
+        for account_name, author, serial, service, item, summary in EARLIER_TICKETS:
+            ticket = Ticket(
+                number=format_number(DAY.year, serial), requester_platform=account_platform(
+                    desk, account_name), requester_id=f"user:{author}", requester_handle=author,
+                service_id=service, item_id=item, owner_unit=desk.catalog.owner_for(service, item),
+                summary=summary, state="in_progress", opened_at=opened,
+                due_at=desk.calendar.add(opened, desk.catalog.hours_for(service, item)))
+            session.add(ticket)
+            session.flush()
+            session.add(TicketEvent(ticket_id=ticket.id, at=opened, actor="agent", kind="opened"))
+
+
+def account_platform(desk: Desk, account_name: str) -> str:
+    connector = desk.connector(account_name)
+    return str(getattr(connector, "as_platform", connector.platform))
+
+
+def summary(desk: Desk, network: SandboxNetwork) -> str:
+    with desk.sessions() as session:
+        rows = session.execute(select(Message.platform, Message.action, func.count())
+                               .group_by(Message.platform, Message.action)).all()
+        answered = session.execute(select(
+            func.count(),
+            func.count(Message.first_response_at),
+        ).where(Message.action != "ignore")).one()
+        in_time = session.scalar(select(func.count()).where(
+            Message.first_response_at.is_not(None),
+            Message.first_response_at <= Message.response_due_at))
+        tickets = session.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.message_id.is_not(None)))
+        held = session.scalar(select(func.count()).select_from(Reply).where(
+            Reply.state == "held"))
+        breaches = Counter(dict(session.execute(
+            select(SlaEvent.target, func.count()).where(SlaEvent.kind == "breach")
+            .group_by(SlaEvent.target)).all()))
+        replies_by_state = Counter(dict(session.execute(
+            select(Reply.state, func.count()).group_by(Reply.state)).all()))
+        disabled = session.scalars(select(Account.name).where(Account.enabled.is_(False))).all()
+    actions = ("auto_reply", "escalate", "refuse", "redirect_private", "agent", "ignore")
+    table: dict[str, Counter[str]] = {}
+    for platform, action, count in rows:
+        table.setdefault(platform, Counter())[action or "untriaged"] += count
+    lines = ["", "Summary of the day", "",
+             f"{'platform':<10}" + "".join(f"{a:>17}" for a in actions) + f"{'total':>8}"]
+    for platform in ("x", "instagram", "facebook", "youtube"):
+        counts = table.get(platform, Counter())
+        lines.append(f"{PLATFORM_NAMES[platform]:<10}"
+                     + "".join(f"{counts[a]:>17}" for a in actions)
+                     + f"{sum(counts.values()):>8}")
+    total = Counter[str]()
+    for counts in table.values():
+        total.update(counts)
+    lines.append(f"{'all':<10}" + "".join(f"{total[a]:>17}" for a in actions)
+                 + f"{sum(total.values()):>8}")
+    sends = network.replies()
+    needing, got = answered
+    lines += [
+        "",
+        f"replies sent:            {replies_by_state['sent']} "
+        f"({sum(1 for s in sends if s.action == 'hide')} comments hidden)",
+        f"tickets opened:          {tickets}",
+        f"answered within 1 working hour: {in_time} of {needing} messages that need an answer"
+        f" ({got} answered)",
+        f"breaches:                {breaches['response']} of the response rule, "
+        f"{breaches['fulfilment']} of ticket due times",
+        f"replies held by the guard or for a person: {held}",
+        f"accounts disabled:       {', '.join(disabled) or 'none'}",
+    ]
+    return "\n".join(lines)
+
+
+def settled(desk: Desk) -> bool:
+    """Nothing left for the bot: every message triaged, every reply out of the queue."""
+    with desk.sessions() as session:
+        untriaged = session.scalar(select(func.count()).select_from(Message)
+                                   .where(Message.triaged_at.is_(None)))
+        waiting = session.scalar(select(func.count()).select_from(Reply)
+                                 .where(Reply.state.in_(("queued", "sending"))))
+    return not untriaged and not waiting
+
+
+def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
+             out: TextIO = sys.stdout) -> str:
+    paths = DemoPaths(root or PROJECT_ROOT / "var" / "demo")
+    if paths.root.exists():
+        shutil.rmtree(paths.root)
+    paths.root.mkdir(parents=True)
+    settings = write_settings(paths)
+    network = SandboxNetwork(paths.network)
+    scenario = demo_scenario(seed)
+    network.load(scenario, DAY)
+    span = LEAD_IN + max(m.offset for m in scenario.messages) + timedelta(minutes=15)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sync_accounts_with(engine, settings)
+    clock = SimClock(DAY - LEAD_IN, speed=speed)
+    desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id="demo:1")
+    seed_earlier_tickets(desk)
+    printer = Printer(desk, out)
+    print(f"socialdesk demo: {DAY:%A %d %B %Y} on four simulated accounts, "
+          f"{speed:.0f}x real time (about {span.total_seconds() / speed:.0f} s)", file=out)
+    print("Working hours 08:00-16:00 WIB; every message must be answered within 1 working "
+          "hour.\n", file=out, flush=True)
+    tick = 0.25
+    daemon = Daemon(desk, intervals=Intervals(triage=tick, outbox=tick, sla=0.5,
+                                              leadership=1.0, reconcile=2.0, poll_tick=tick),
+                    on_event=printer)
+    daemon.start()
+    try:
+        deadline = DAY - LEAD_IN + span
+        give_up = time.monotonic() + span.total_seconds() / speed + 30
+        while (clock() < deadline or not settled(desk)) and time.monotonic() < give_up:
+            time.sleep(0.2)
+    finally:
+        daemon.stop()
+    report = summary(desk, network)
+    print(report, file=out)
+    print(f"\nThe day is kept in {paths.root}. Try:\n"
+          f"  socialdesk --config {paths.settings} queue\n"
+          f"  socialdesk --config {paths.settings} show 3", file=out)
+    desk.close()
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    run_demo()
+    return 0
