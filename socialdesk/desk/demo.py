@@ -252,7 +252,8 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
           f"{speed:.0f}x real time (about {span.total_seconds() / speed:.0f} s)", file=out)
     print("Working hours 08:00-16:00 WIB; every message must be answered within 1 working "
           "hour.\n", file=out, flush=True)
-    tick = 0.25
+    # Jobs wake every two simulated minutes (as often as the machine sensibly can).
+    tick = max(0.05, min(0.25, 120 / speed))
     daemon = Daemon(desk, intervals=Intervals(triage=tick, outbox=tick, sla=0.5,
                                               leadership=1.0, reconcile=2.0, poll_tick=tick),
                     on_event=printer)
