@@ -1,18 +1,18 @@
-"""What an agent does from a console: the queue, one message in full, a reply, an escalation,
-closing, and ticket status. The shell calls these today and a web console can call the same
-functions later, so the rules live here and the callers only parse input and print results.
+"""What an agent does from a console: reply, escalate, close, change a ticket's state (and,
+re-exported from `views`, what an agent reads). The shell calls these today and a web
+console can call the same functions later, so the rules live here and the callers only
+parse input and print results.
 
 Every function takes the Desk and plain arguments and returns frozen dataclasses that hold
-no ORM objects, so a caller never touches a closed session. Public messages are shown with
-personal data masked. Errors: `NotFound` for an unknown id or number, `InvalidRequest` for
-input that cannot be acted on, `ReplyRefused` when the content guard blocks a reply.
+no ORM objects. Errors: `NotFound` for an unknown id or number, `InvalidRequest` for input
+that cannot be acted on, `ReplyRefused` when the content guard blocks a reply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,31 +22,34 @@ from sqlalchemy.orm import Session
 from socialdesk.catalog import Catalog
 from socialdesk.desk.context import CHANNEL_OF, Desk
 from socialdesk.desk.outbox import queue_reply
-from socialdesk.desk.sla import at_risk
-from socialdesk.desk.tickets import STATE_WORDS, by_number, change_state, find_ticket_numbers
+from socialdesk.desk.tickets import STATE_WORDS, change_state
 from socialdesk.desk.tickets import open_ticket as open_ticket_row
-from socialdesk.models import MESSAGE_STATES, Account, AuditLog, Message, Reply, Ticket
-from socialdesk.rules.pii import mask
+from socialdesk.desk.views import (
+    DEFAULT_STATES,
+    InvalidRequest,
+    MessageDetail,
+    NotFound,
+    QueueEntry,
+    QueueFilter,
+    TicketView,
+    _message,
+    _public_origin,
+    _ticket,
+    _ticket_view,
+    queue,
+    show,
+    ticket_detail,
+)
+from socialdesk.models import AuditLog, Message, Reply, Ticket
 from socialdesk.rules.replies import ReplyBlocked, ReplyError
 from socialdesk.rules.types import PUBLIC_KINDS
-from socialdesk.settings import PLATFORMS
 
-DEFAULT_STATES = ("new", "open", "waiting")
 OPEN_TICKET_STATES = ("open", "in_progress")
 SETTABLE_TICKET_STATES = ("in_progress", "resolved", "closed")
-PLATFORM_ALIASES = {"twitter": "x"}
 ACTOR_MAX = 64
 # Two agents answering one message at the same moment may pick the same reply number; the
 # one who comes second takes the next number, up to this many times.
 KEY_TRIES = 5
-
-
-class NotFound(LookupError):
-    """No message with that id, or no ticket with that number."""
-
-
-class InvalidRequest(ValueError):
-    """The request names something unknown or asks for what cannot be done."""
 
 
 class ReplyRefused(Exception):
@@ -55,113 +58,6 @@ class ReplyRefused(Exception):
     def __init__(self, reasons: tuple[str, ...]) -> None:
         super().__init__("the content guard refuses this reply: " + ", ".join(reasons))
         self.reasons = reasons
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    states: tuple[str, ...] = DEFAULT_STATES
-    platforms: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()  # service or item ids of the catalog
-    at_risk: bool = False
-    limit: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    id: int
-    platform: str
-    account: str
-    kind: str
-    received_at: datetime
-    age: timedelta
-    response_due_at: datetime | None
-    due_in: timedelta | None  # working time left to respond; None once answered or late
-    late: bool
-    answered: bool
-    state: str
-    action: str | None
-    service_id: str | None
-    item_id: str | None
-    author: str | None
-    text: str  # one line, masked when the message is public
-
-
-@dataclass(frozen=True, slots=True)
-class ClassificationView:
-    service_id: str | None
-    service_name: str | None
-    item_id: str | None
-    item_name: str | None
-    intent: str | None
-    action: str | None
-    confidence: float | None
-    rules: tuple[str, ...]
-    pii: tuple[str, ...]
-    triaged_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadEntry:
-    id: int
-    kind: str
-    author: str | None
-    received_at: datetime
-    state: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyView:
-    id: int
-    kind: str
-    state: str
-    author: str
-    template: str | None
-    text: str
-    reason: str | None
-    idempotency_key: str
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class TicketEventView:
-    at: datetime
-    actor: str
-    kind: str
-    detail: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class TicketView:
-    number: str
-    state: str
-    message_id: int | None
-    requester: str | None
-    service_id: str
-    service_name: str | None
-    item_id: str | None
-    item_name: str | None
-    owner_unit: str
-    summary: str
-    opened_at: datetime
-    due_at: datetime
-    resolved_at: datetime | None
-    events: tuple[TicketEventView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageDetail:
-    entry: QueueEntry
-    text: str  # masked when public, line breaks kept
-    platform_created_at: datetime
-    first_response_at: datetime | None
-    closed_at: datetime | None
-    hidden: bool
-    classification: ClassificationView | None
-    thread: tuple[ThreadEntry, ...]
-    replies: tuple[ReplyView, ...]
-    ticket: TicketView | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,140 +91,6 @@ class Closed:
 
 
 # -- the queue -------------------------------------------------------------------------------
-
-def queue(desk: Desk, wanted: QueueFilter | None = None) -> list[QueueEntry]:
-    """Messages to work on, the one whose response is due first at the top."""
-    wanted = wanted or QueueFilter()
-    states, platforms, services, items = _checked_filter(desk.catalog, wanted)
-    now = desk.now()
-    with desk.sessions() as session:
-        query = (select(Message, Account.name).join(Account, Account.id == Message.account_id)
-                 .where(Message.state.in_(states)))
-        if platforms:
-            query = query.where(Message.platform.in_(platforms))
-        if services or items:
-            query = query.where(Message.service_id.in_(services) | Message.item_id.in_(items))
-        if wanted.at_risk:
-            query = query.where(Message.id.in_(at_risk(session, desk)))
-        query = query.order_by(Message.response_due_at.asc().nulls_last(), Message.id)
-        rows = session.execute(query.limit(wanted.limit)).all()
-        return [_entry(desk, message, account, now) for message, account in rows]
-
-
-def _checked_filter(catalog: Catalog, wanted: QueueFilter) -> tuple[
-        tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    unknown = [s for s in wanted.states if s not in MESSAGE_STATES]
-    if unknown:
-        raise InvalidRequest(f"unknown state {unknown[0]!r} (one of {', '.join(MESSAGE_STATES)})")
-    platforms = tuple(PLATFORM_ALIASES.get(p.lower(), p.lower()) for p in wanted.platforms)
-    unknown = [p for p in platforms if p not in PLATFORMS]
-    if unknown:
-        raise InvalidRequest(f"unknown platform {unknown[0]!r} (one of {', '.join(PLATFORMS)})")
-    services = tuple(s for s in wanted.services if s in catalog.services)
-    items = tuple(s for s in wanted.services if s in catalog.items)
-    unknown = [s for s in wanted.services if s not in services and s not in items]
-    if unknown:
-        raise InvalidRequest(f"unknown service or item {unknown[0]!r} in the catalog")
-    if wanted.limit < 1:
-        raise InvalidRequest(f"limit must be at least 1, got {wanted.limit}")
-    return tuple(wanted.states), platforms, services, items
-
-
-def _shown(message: Message, text: str) -> str:
-    return mask(text) if message.kind in PUBLIC_KINDS else text
-
-
-def _entry(desk: Desk, message: Message, account: str, now: datetime) -> QueueEntry:
-    due = message.response_due_at
-    answered = message.first_response_at is not None
-    late = not answered and due is not None and due <= now
-    due_in = None
-    if due is not None and not answered and not late:
-        due_in = desk.calendar.between(now, due)
-    return QueueEntry(
-        id=message.id, platform=message.platform, account=account, kind=message.kind,
-        received_at=message.received_at, age=now - message.received_at,
-        response_due_at=due, due_in=due_in, late=late, answered=answered,
-        state=message.state, action=message.action, service_id=message.service_id,
-        item_id=message.item_id, author=message.author_handle,
-        text=" ".join(_shown(message, message.text).split()),
-    )
-
-
-# -- one message in full ---------------------------------------------------------------------
-
-def show(desk: Desk, message_id: int) -> MessageDetail:
-    now = desk.now()
-    with desk.sessions() as session:
-        message = _message(session, message_id)
-        account = session.get(Account, message.account_id)
-        thread: tuple[ThreadEntry, ...] = ()
-        if message.conversation_id is not None:
-            others = session.scalars(
-                select(Message).where(Message.conversation_id == message.conversation_id,
-                                      Message.id != message.id)
-                .order_by(Message.platform_created_at, Message.id)).all()
-            thread = tuple(ThreadEntry(m.id, m.kind, m.author_handle, m.received_at, m.state,
-                                       _shown(m, m.text)) for m in others)
-        replies = session.scalars(
-            select(Reply).where(Reply.message_id == message.id).order_by(Reply.id)).all()
-        ticket = session.scalars(
-            select(Ticket).where(Ticket.message_id == message.id)
-            .order_by(Ticket.id.desc()).limit(1)).one_or_none()
-        return MessageDetail(
-            entry=_entry(desk, message, account.name if account else "?", now),
-            text=_shown(message, message.text),
-            platform_created_at=message.platform_created_at,
-            first_response_at=message.first_response_at, closed_at=message.closed_at,
-            hidden=message.hidden, classification=_classification(desk.catalog, message),
-            thread=thread, replies=tuple(_reply_view(r) for r in replies),
-            ticket=_ticket_view(desk.catalog, ticket, public=message.kind in PUBLIC_KINDS)
-            if ticket is not None else None,
-        )
-
-
-def _classification(catalog: Catalog, message: Message) -> ClassificationView | None:
-    if message.triaged_at is None:
-        return None
-    return ClassificationView(
-        service_id=message.service_id, service_name=_service_name(catalog, message.service_id),
-        item_id=message.item_id, item_name=_item_name(catalog, message.item_id),
-        intent=message.intent, action=message.action, confidence=message.confidence,
-        rules=tuple(str(r) for r in message.rules or ()),
-        pii=tuple(str(p) for p in message.pii or ()), triaged_at=message.triaged_at,
-    )
-
-
-def _service_name(catalog: Catalog, service_id: str | None) -> str | None:
-    service = catalog.services.get(service_id) if service_id else None
-    return service.name if service else None
-
-
-def _item_name(catalog: Catalog, item_id: str | None) -> str | None:
-    item = catalog.items.get(item_id) if item_id else None
-    return item.name if item else None
-
-
-def _reply_view(reply: Reply) -> ReplyView:
-    return ReplyView(reply.id, reply.kind, reply.state, reply.author, reply.template,
-                     reply.text, reply.reason, reply.idempotency_key, reply.created_at,
-                     reply.sent_at)
-
-
-def _ticket_view(catalog: Catalog, ticket: Ticket, *, public: bool) -> TicketView:
-    return TicketView(
-        number=ticket.number, state=ticket.state, message_id=ticket.message_id,
-        requester=ticket.requester_handle, service_id=ticket.service_id,
-        service_name=_service_name(catalog, ticket.service_id), item_id=ticket.item_id,
-        item_name=_item_name(catalog, ticket.item_id), owner_unit=ticket.owner_unit,
-        summary=mask(ticket.summary) if public else ticket.summary,
-        opened_at=ticket.opened_at, due_at=ticket.due_at, resolved_at=ticket.resolved_at,
-        events=tuple(TicketEventView(e.at, e.actor, e.kind, dict(e.detail or {}))
-                     for e in ticket.events),
-    )
-
-
-# -- acting on a message ---------------------------------------------------------------------
 
 def reply(
     desk: Desk, message_id: int, *, actor: str, template: str | None = None,
@@ -476,12 +238,6 @@ def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
 
 # -- tickets ---------------------------------------------------------------------------------
 
-def ticket_detail(desk: Desk, number: str) -> TicketView:
-    with desk.sessions() as session:
-        ticket = _ticket(session, number)
-        return _ticket_view(desk.catalog, ticket, public=_public_origin(session, ticket))
-
-
 def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
                      note: str = "") -> TicketView:
     actor = _actor(actor)
@@ -502,29 +258,7 @@ def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
         return _ticket_view(desk.catalog, ticket, public=_public_origin(session, ticket))
 
 
-def _ticket(session: Session, number: str) -> Ticket:
-    if not find_ticket_numbers(number):
-        raise InvalidRequest(f"not a ticket number: {number!r} (e.g. HAI-2026-000123)")
-    ticket = by_number(session, number)
-    if ticket is None:
-        raise NotFound(f"no ticket {find_ticket_numbers(number)[0]}")
-    return ticket
-
-
-def _public_origin(session: Session, ticket: Ticket) -> bool:
-    message = session.get(Message, ticket.message_id) if ticket.message_id else None
-    # A ticket whose message is gone may still quote a public post: mask to be safe.
-    return message is None or message.kind in PUBLIC_KINDS
-
-
 # -- shared pieces ---------------------------------------------------------------------------
-
-def _message(session: Session, message_id: int) -> Message:
-    message = session.get(Message, message_id)
-    if message is None:
-        raise NotFound(f"no message {message_id}")
-    return message
-
 
 def _take_from_bot(message: Message, now: datetime) -> None:
     """A person has acted on a message triage has not reached: triage claims a message by
@@ -575,3 +309,11 @@ def _audit(session: Session, now: datetime, actor: str, action: str, object_type
            object_id: int | str, **detail: Any) -> None:
     session.add(AuditLog(at=now, actor=actor, action=action, object_type=object_type,
                          object_id=str(object_id), detail=detail))
+
+
+__all__ = [
+    "DEFAULT_STATES", "SETTABLE_TICKET_STATES", "Closed", "Escalated", "InvalidRequest",
+    "MessageDetail", "NotFound", "QueueEntry", "QueueFilter", "ReplyQueued", "ReplyRefused",
+    "TicketView", "close", "escalate", "queue", "reply", "set_ticket_state", "show",
+    "ticket_detail",
+]
