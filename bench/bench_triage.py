@@ -1,6 +1,8 @@
-"""Speed of the full triage of one message (normalize, classify, personal data, inbound
-guard, decide) on one core, over the dev texts replicated, plus the outbound guard on the
-canned replies; and how the personal-data detector does on the labelled public messages.
+"""Speed of the full triage of one message on one core, stage by stage (normalize, classify,
+personal data, inbound guard, decide) and in full, over the dev texts replicated; plus the
+outbound guard on the canned replies, and how the personal-data detector does on the labelled
+public messages. The word tables of the normalizer and matcher fill on first sight of a word,
+so a last row runs the full triage with one never-seen word added to every message.
 
 Run: .venv/bin/python bench/bench_triage.py [DEV_JSONL] [--messages N]
 DEV_JSONL defaults to ../shared/data/dev.jsonl (next to the repository).
@@ -11,15 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
+from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
+from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import pii_kinds
 from socialdesk.rules.replies import Replies
 from socialdesk.rules.triage import Triage
 from socialdesk.rules.types import PUBLIC_KINDS
 
+T = TypeVar("T")
 DEFAULT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "dev.jsonl"
 
 
@@ -32,27 +39,57 @@ def percentile(sorted_ns: list[int], p: float) -> float:
     return sorted_ns[min(len(sorted_ns) - 1, int(p * len(sorted_ns)))] / 1000
 
 
+def timed(fn: Callable[[T], object], work: Sequence[T]) -> tuple[float, list[int]]:
+    """Seconds for all of `work` and each call's nanoseconds, sorted."""
+    each: list[int] = []
+    clock = time.perf_counter_ns
+    began = clock()
+    for item in work:
+        t0 = clock()
+        fn(item)
+        each.append(clock() - t0)
+    spent = (clock() - began) / 1e9
+    each.sort()
+    return spent, each
+
+
+def row(name: str, n: int, spent: float, each: list[int]) -> None:
+    print(f"  {name:<28} {n / spent:>10,.0f} {percentile(each, 0.50):>9.1f} "
+          f"{percentile(each, 0.99):>9.1f} {each[-1] / 1000:>10.1f}")
+
+
 def bench_triage(rows: list[dict[str, object]], n: int) -> None:
     triage = Triage.default()
+    classifier, guard = triage.classifier, triage.guard
     inputs = [(str(r["text"]), str(r["channel"]), str(r["kind"])) for r in rows]
     for text, channel, kind in inputs:  # warm caches and lazy tables
         triage.run(text, channel=channel, kind=kind)
     work = (inputs * (n // len(inputs) + 1))[:n]
-    each: list[int] = []
-    clock = time.perf_counter_ns
-    began = clock()
-    for text, channel, kind in work:
-        t0 = clock()
-        triage.run(text, channel=channel, kind=kind)
-        each.append(clock() - t0)
-    spent = (clock() - began) / 1e9
-    each.sort()
-    print(f"triage: {n:,} messages in {spent:.2f} s = {n / spent:,.0f} msg/s on one core")
-    print(f"        per message p50 {percentile(each, 0.50):.1f} µs, "
-          f"p99 {percentile(each, 0.99):.1f} µs, max {each[-1] / 1000:.1f} µs")
+    texts = [text for text, _, _ in work]
+    decided = [
+        (classifier.classify(text, channel=channel, kind=kind), pii_kinds(text), kind)
+        for text, channel, kind in inputs
+    ]
+    decide_work = (decided * (n // len(decided) + 1))[:n]
+    unseen = [(f"{text} zq{i}x", channel, kind) for i, (text, channel, kind) in enumerate(work)]
+    stages: list[tuple[str, Callable[[Any], object], Sequence[Any]]] = [
+        ("normalize", tokens, texts),
+        ("classify (incl. normalize)", classifier.classify, texts),
+        ("pii", pii_kinds, texts),
+        ("guard inbound", guard.check_inbound, texts),
+        ("decide", lambda d: decide(d[0], d[1], kind=d[2]), decide_work),
+        ("full triage", lambda i: triage.run(i[0], channel=i[1], kind=i[2]), work),
+        ("full, one unseen word each", lambda i: triage.run(i[0], channel=i[1], kind=i[2]),
+         unseen),
+    ]
+    print(f"triage on one core, {n:,} messages per stage (µs per message):")
+    print(f"  {'stage':<28} {'msg/s':>10} {'p50':>9} {'p99':>9} {'max':>10}")
+    for name, fn, items in stages:
+        spent, each = timed(fn, items)
+        row(name, n, spent, each)
     hits = sum(triage.run(*i[:1], channel=i[1], kind=i[2]).action == r["expected_action"]
                for i, r in zip(inputs, rows, strict=True))
-    print(f"        action agreement with the labels: {hits}/{len(rows)}")
+    print(f"  action agreement with the labels: {hits}/{len(rows)}")
 
 
 def bench_guard(n: int) -> None:

@@ -132,3 +132,20 @@ def test_it_handles_very_long_texts(chunk: str) -> None:
     text = (chunk + " NIK 3374064508870003 ") * 400
     assert "nik" in pii_kinds(text)
     assert "3374064508870003" not in mask(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+62 812-3456-7890 hubungi sy", [("phone", 0, 17)]),
+        ("telp (021) 5550 1234", [("phone", 5, 20)]),
+        ("a+ (021) 5550 1234", [("phone", 3, 18)]),
+        # The character just before the first digit still rules the number out.
+        ("tiket#081234567890 ya", []),
+        ("abc/081234567890", []),
+    ],
+)
+def test_it_reads_the_signs_and_brackets_before_a_number(
+    text: str, expected: list[tuple[str, int, int]]
+) -> None:
+    assert [(f.kind, f.start, f.end) for f in find_pii(text)] == expected

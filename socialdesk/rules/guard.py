@@ -4,7 +4,9 @@ data, link outside the official domains, insult, or overflow the platform's limi
 
 `check_outbound` is pure and fails closed: whatever goes wrong inside it, the answer is a
 blocking Verdict with reason "guard_error", never an exception. `check_inbound` gives triage
-a second opinion on what an incoming message asks for. Word lists live in config/guard.yaml.
+a second opinion on what an incoming message asks for. Word lists live in config/guard.yaml;
+each pattern sits behind a test for the literal words it needs (socialdesk.rules.prefilter),
+which spares running most patterns on most messages without changing what they find.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 import yaml
 
 from socialdesk.rules.pii import find_pii
+from socialdesk.rules.prefilter import Gated, any_search, gate
 from socialdesk.rules.types import Verdict
 
 DEFAULT_GUARD = Path(__file__).resolve().parent.parent.parent / "config" / "guard.yaml"
@@ -49,7 +52,9 @@ class Link:
 
 def fold(text: str) -> str:
     """The text as the guard reads it: NFKC, no invisible marks, lower case, single spaces."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    if not text.isascii():
+        # ASCII is already NFKC and holds none of the invisible marks.
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip().casefold()
 
 
@@ -103,6 +108,17 @@ class Guard:
     allowed_prefixes: tuple[str, ...]
     limits: Mapping[str, int]
     link_pattern: re.Pattern[str]
+    # The same patterns behind their literal pre-checks, built once here rather than per call.
+    _inbound_gates: Mapping[str, tuple[Gated, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _outbound_gates: Mapping[str, tuple[Gated, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_inbound_gates", _gated(self.inbound))
+        object.__setattr__(self, "_outbound_gates", _gated(self.outbound))
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_GUARD) -> Guard:
@@ -160,7 +176,8 @@ class Guard:
         """Refusal reasons an incoming message asks for: interpretation,
         unregulated_policy, excluded_info (in that order, each at most once)."""
         folded = fold(text)
-        return [t for t in INBOUND_TOPICS if any(p.search(folded) for p in self.inbound[t])]
+        gates = self._inbound_gates
+        return [t for t in INBOUND_TOPICS if any_search(gates[t], folded)]
 
     def links(self, text: str) -> list[Link]:
         found: list[Link] = []
@@ -203,7 +220,7 @@ class Guard:
         reasons: list[str] = []
         folded = fold(text)
         for topic in OUTBOUND_TOPICS:
-            if any(p.search(folded) for p in self.outbound[topic]):
+            if any_search(self._outbound_gates[topic], folded):
                 reasons.append("abusive" if topic == "abusive" else topic)
         for finding in find_pii(visible):
             reasons.append(f"pii:{finding.kind}")
@@ -217,6 +234,12 @@ class Guard:
             reasons.append("too_long")
         unique = tuple(dict.fromkeys(reasons))
         return Verdict(not unique, unique)
+
+
+def _gated(
+    topics: Mapping[str, tuple[re.Pattern[str], ...]],
+) -> dict[str, tuple[Gated, ...]]:
+    return {topic: tuple(gate(p) for p in patterns) for topic, patterns in topics.items()}
 
 
 def _channel(channel: str) -> str:

@@ -1,20 +1,25 @@
 """Finds which rules fire on a list of normalized words, with all phrases precompiled.
 
 Phrases of every rule sit in one dictionary keyed by the phrase itself; a message is scanned
-once, looking up each run of up to `longest` words, so the cost does not grow with the number
-of rules. Prefix phrases ("perbaik*") are bucketed by their first four letters.
+once, so the cost does not grow with the number of rules. A run of words is extended only
+while it is still the beginning of some phrase (`partials`). Prefix phrases ("perbaik*") are
+bucketed by their first four letters. What a single word fires depends on the word alone, so
+it is worked out once per distinct word and remembered.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from socialdesk.rules.prefilter import Gated, any_search, gate
 from socialdesk.rules.ruleset import Rule
 
 WORDS, WITH, NOT = 0, 1, 2
 _BUCKET = 4
+_MEMO_LIMIT = 50_000
+Hits = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,11 @@ class Matcher:
     with_patterns: tuple[int, ...]
     starters: frozenset[str]
     longest: int
+    partials: frozenset[str] = frozenset()
+    """every proper beginning ("a", "a b") of every phrase of two or more words"""
+    pattern_gates: tuple[tuple[int, tuple[Gated, ...]], ...] = ()
+    _single: dict[str, Hits] = field(default_factory=dict, init=False, repr=False,
+                                     compare=False)
 
     @classmethod
     def build(cls, rules: Sequence[Rule]) -> Matcher:
@@ -34,6 +44,7 @@ class Matcher:
         short: list[tuple[str, int, int]] = []
         longest = 1
         starters: set[str] = set()
+        partials: set[str] = set()
         for index, rule in enumerate(rules):
             for slot, group in ((WORDS, rule.words), (WITH, rule.with_), (NOT, rule.not_)):
                 for phrase in group:
@@ -46,7 +57,9 @@ class Matcher:
                     else:
                         phrases[phrase].append((index, slot))
                         if " " in phrase:
-                            starters.add(phrase.split(" ", 1)[0])
+                            parts = phrase.split(" ")
+                            starters.add(parts[0])
+                            partials.update(" ".join(parts[:n]) for n in range(1, len(parts)))
                         longest = max(longest, phrase.count(" ") + 1)
         return cls(
             rules=tuple(rules),
@@ -56,39 +69,54 @@ class Matcher:
             starters=frozenset(starters),
             with_patterns=tuple(i for i, rule in enumerate(rules) if rule.patterns),
             longest=longest,
+            partials=frozenset(partials),
+            pattern_gates=tuple(
+                (i, tuple(gate(p) for p in rule.patterns))
+                for i, rule in enumerate(rules) if rule.patterns
+            ),
         )
+
+    def _single_word(self, word: str) -> Hits:
+        found: list[tuple[int, int]] = list(self.phrases.get(word, ()))
+        for stem, index, slot in self.prefixes.get(word[:_BUCKET], ()):
+            if word.startswith(stem):
+                found.append((index, slot))
+        for stem, index, slot in self.short_prefixes:
+            if word.startswith(stem):
+                found.append((index, slot))
+        return tuple(found)
 
     def hits(self, words: Sequence[str]) -> set[tuple[int, int]]:
         """(rule index, slot) pairs whose phrases occur in `words`."""
         found: set[tuple[int, int]] = set()
-        phrases, prefixes, longest = self.phrases, self.prefixes, self.longest
-        starters, short = self.starters, self.short_prefixes
-        count = len(words)
+        phrases, partials, single = self.phrases, self.partials, self._single
+        longest = self.longest
         for i, word in enumerate(words):
-            hit = phrases.get(word)
+            hit = single.get(word)
+            if hit is None:
+                hit = self._single_word(word)
+                if len(single) >= _MEMO_LIMIT:
+                    single.clear()
+                single[word] = hit
             if hit:
                 found.update(hit)
-            if word in starters:
-                for n in range(2, min(longest, count - i) + 1):
-                    hit = phrases.get(" ".join(words[i:i + n]))
+            if word in partials:
+                gram = word
+                for following in words[i + 1:i + longest]:
+                    gram = gram + " " + following
+                    hit = phrases.get(gram)
                     if hit:
                         found.update(hit)
-            bucket = prefixes.get(word[:_BUCKET])
-            if bucket:
-                for stem, index, slot in bucket:
-                    if word.startswith(stem):
-                        found.add((index, slot))
-            for stem, index, slot in short:
-                if word.startswith(stem):
-                    found.add((index, slot))
+                    if gram not in partials:
+                        break
         return found
 
     def fired(self, words: Sequence[str], text: str) -> list[Rule]:
         """Rules whose `words` or `patterns` match, whose `with` (if any) matches, and no `not`."""
         found = self.hits(words)
         candidates = {index for index, slot in found if slot == WORDS}
-        for index in self.with_patterns:
-            if index not in candidates and any(p.search(text) for p in self.rules[index].patterns):
+        for index, gates in self.pattern_gates:
+            if index not in candidates and any_search(gates, text):
                 candidates.add(index)
         out: list[Rule] = []
         for index in sorted(candidates):

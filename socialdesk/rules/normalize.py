@@ -69,22 +69,45 @@ def _lexicon() -> Lexicon:
     return load_lexicon()
 
 
+_WORD = re.compile(r"[^\W_]+")
+# Words repeat far more than messages do, so each distinct word is mapped once and remembered.
+# The table is dropped whole when full: simpler than LRU, and refilling it is cheap.
+_MEMO_LIMIT = 50_000
+_memo: dict[str, tuple[str, ...]] = {}
+
+
+def _strip(text: str) -> str:
+    """The text before lower-casing: links, mentions and marks gone, hashtags split."""
+    if not text.isascii():
+        # ASCII is already NFKC and carries none of the invisible marks.
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    # Each substitution runs only when its tell-tale character is there at all.
+    if "/" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(_split_hashtag, text)
+    return text
+
+
 def clean(text: str) -> str:
     """Lower-case text stripped of links, mentions, emoji, marks and punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _HASHTAG.sub(_split_hashtag, text)
-    return _NON_WORD.sub(" ", text.lower()).strip()
+    return _NON_WORD.sub(" ", _strip(text).lower()).strip()
 
 
 def tokens(text: str) -> list[str]:
     """The normalized words of `text`, slang mapped, elongations folded, typos corrected."""
-    lex = _lexicon()
+    memo = _memo
     out: list[str] = []
-    for token in clean(text).split():
-        out.extend(_word(token, lex).split())
+    for token in _WORD.findall(_strip(text).lower()):
+        mapped = memo.get(token)
+        if mapped is None:
+            mapped = tuple(_word(token, _lexicon()).split())
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[token] = mapped
+        out.extend(mapped)
     return out
 
 

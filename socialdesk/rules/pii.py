@@ -85,8 +85,13 @@ _NOT_NAME_WORDS = frozenset(
 )
 
 
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+_ANY_DIGIT = re.compile(r"[0-9]")
+_MIN_DIGITS = 8
+
+
 def _digits(raw: str) -> str:
-    return "".join(ch for ch in raw if "0" <= ch <= "9")
+    return _NOT_DIGIT.sub("", raw)
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
@@ -146,7 +151,7 @@ def _is_sp2d_shape(d: str) -> bool:
 def _classify_number(raw: str, before: str, after: str) -> PiiKind | None:
     d = _digits(raw)
     n = len(d)
-    if n < 8 or n > 20 or _national(d) in _OFFICIAL_NATIONAL:
+    if n < _MIN_DIGITS or n > 20 or _national(d) in _OFFICIAL_NATIONAL:
         return None
     if _NPWP_SHAPE.match(raw.strip()):
         return "npwp"
@@ -184,10 +189,19 @@ _DIGIT_GROUP = re.compile(r"[0-9]+")
 _MAX_GROUPS = 8
 
 
-def _numbers(text: str) -> Iterable[PiiFinding]:
-    for m in _NUMBER.finditer(text):
+# Characters a number may have before its first digit: "+", a space and "(" at most.
+_NUMBER_LEAD = 3
+
+
+def _numbers(text: str, first_digit: int = 0) -> Iterable[PiiFinding]:
+    # No number starts before the text's first digit less its lead, so the scan (which tries
+    # a look-behind at every position) starts there; the look-behind still sees what is before.
+    for m in _NUMBER.finditer(text, max(0, first_digit - _NUMBER_LEAD)):
         start, end = m.start(), m.end()
-        if _national(_digits(m.group())) in _OFFICIAL_NATIONAL:
+        digits = _digits(m.group())
+        # Every kind of number wanted here has at least 8 digits, and a part of a run has no
+        # more digits than the run itself.
+        if len(digits) < _MIN_DIGITS or _national(digits) in _OFFICIAL_NATIONAL:
             continue
         groups = [(g.start() + start, g.end() + start) for g in _DIGIT_GROUP.finditer(m.group())]
         groups[0] = (start, groups[0][1])
@@ -210,9 +224,19 @@ def _numbers(text: str) -> Iterable[PiiFinding]:
                 i += 1
 
 
+# Words one of which every street address starts with. Matched on str.lower(), which folds
+# every character that the pattern's case-insensitive keywords accept (the Kelvin sign too).
+_ADDRESS_WORDS = ("jl", "jalan", "gg", "gang", "komp", "perum")
+
+
 def _addresses(text: str) -> Iterable[PiiFinding]:
-    for m in _ADDRESS.finditer(text):
-        yield PiiFinding("address", m.start(), m.end())
+    # Only called on texts with a digit, which both shapes need; RT/RW needs its slash too.
+    lowered = text.lower()
+    if any(word in lowered for word in _ADDRESS_WORDS):
+        for m in _ADDRESS.finditer(text):
+            yield PiiFinding("address", m.start(), m.end())
+    if "/" not in text:
+        return
     for m in _RT_RW.finditer(text):
         lead = text[max(0, m.start() - 60):m.start()]
         if "alamat" in lead.lower() or re.search(r"\b(?:jl|jalan|gg|no)\b", lead, re.IGNORECASE):
@@ -246,12 +270,16 @@ def find_pii(text: str) -> list[PiiFinding]:
     """Every piece of personal data in `text`, in order, without overlaps."""
     found: list[PiiFinding] = [
         PiiFinding("email", m.start(), m.end()) for m in _EMAIL.finditer(text)
-    ]
-    taken = [(f.start, f.end) for f in found]
-    found.extend(
-        f for f in _numbers(text) if not any(s <= f.start < e for s, e in taken)
-    )
-    found.extend(_addresses(text))
+    ] if "@" in text else []
+    # Numbers and addresses (house, RT and RW numbers) all need a digit.
+    digit = _ANY_DIGIT.search(text)
+    if digit is not None:
+        taken = [(f.start, f.end) for f in found]
+        found.extend(
+            f for f in _numbers(text, digit.start())
+            if not any(s <= f.start < e for s, e in taken)
+        )
+        found.extend(_addresses(text))
     if found:
         found.extend(_names(text))
     return _drop_overlaps(found)

@@ -9,7 +9,8 @@ rare odd spam costs less than ignoring a real question about a regulation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import unicodedata
+from dataclasses import dataclass
 
 from socialdesk.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
@@ -69,20 +70,24 @@ class Triage:
         return cls(Classifier.default(), Guard.default(), catalog)
 
     def run(self, text: str, *, channel: str, kind: str) -> TriageResult:
-        c = self.classifier.classify(text, channel=channel, kind=kind)
+        # The classifier and the guard both start with NFKC, which leaves NFKC text unchanged
+        # at the cost of a quick check: normalise once for both. Personal data is looked for
+        # in the text as written, since its offsets and digit shapes are the writer's own.
+        shared = text if text.isascii() else unicodedata.normalize("NFKC", text)
+        c = self.classifier.classify(shared, channel=channel, kind=kind)
         pii = tuple(pii_kinds(text))
-        inbound = tuple(self.guard.check_inbound(text))
-        extra = [f"pii:{k}" for k in pii] + [f"guard:{r}" for r in inbound]
-        overridden = bool(inbound) and c.intent not in REFUSAL_INTENTS
-        if overridden:
-            c = replace(
-                c, intent=GUARD_INTENTS[inbound[0]], confidence=max(c.confidence, GUARD_CONFIDENCE)
-            )
+        inbound = tuple(self.guard.check_inbound(shared))
+        intent, confidence = c.intent, c.confidence
+        if inbound and intent not in REFUSAL_INTENTS:
+            intent = GUARD_INTENTS[inbound[0]]
+            confidence = max(confidence, GUARD_CONFIDENCE)
             action: Action = "redirect_private" if pii and kind in PUBLIC_KINDS else "refuse"
         else:
             action = decide(c, pii, kind=kind)
+        extra = [f"pii:{k}" for k in pii] + [f"guard:{r}" for r in inbound]
         rules = tuple(dict.fromkeys(c.rules + tuple(extra)))
-        c = replace(c, rules=rules)
+        c = Classification(service=c.service, item=c.item, intent=intent,
+                           confidence=confidence, rules=rules)
         hours = owner = None
         if c.service is not None and c.service in self.catalog.services:
             item = c.item if c.item in self.catalog.items else None
@@ -90,6 +95,6 @@ class Triage:
             owner = self.catalog.owner_for(c.service, item)
         return TriageResult(
             classification=c, pii=pii, inbound=inbound, action=action,
-            confidence=min(1.0, max(0.0, c.confidence)), rules=rules,
+            confidence=min(1.0, max(0.0, confidence)), rules=rules,
             fulfilment_hours=hours, owner_unit=owner,
         )
