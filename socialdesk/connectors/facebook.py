@@ -108,8 +108,7 @@ class FacebookConnector(Connector):
         return self.page_id
 
     def poll_delay_hint(self) -> float:
-        until = self.graph.http.throttle_until
-        return max(0.0, (until - self.now()).total_seconds()) if until else 0.0
+        return self.graph.delay_hint()
 
     def fetch(self, stream: str, cursor: str | None) -> Page:
         self.require_stream(stream)

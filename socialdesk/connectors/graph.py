@@ -39,6 +39,11 @@ class GraphClient:
         self.token_key = token_key
         self.base = str(account.options.get("graph_url", GRAPH_URL)).rstrip("/")
 
+    def delay_hint(self) -> float:
+        """Seconds until Meta's usage headers allow calls again (0 when they do now)."""
+        until = self.http.throttle_until
+        return max(0.0, (until - self.http.now()).total_seconds()) if until else 0.0
+
     def token(self) -> str:
         try:
             return self.account.secret(self.token_key).reveal()
