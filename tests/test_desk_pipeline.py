@@ -254,3 +254,18 @@ def test_it_acknowledges_every_kind_of_message_within_the_response_rule(rig: Rig
             assert message.first_response_at is not None, message.text
             assert message.response_due_at is not None
             assert message.first_response_at <= message.response_due_at
+
+
+def test_it_records_a_ticket_fulfilment_breach_once(rig: Rig) -> None:
+    rig.say("sb-x", "@haiDJPb min aplikasi SPAN error terus pas upload ADK", at=NOON)
+    rig.clock.set(START + NOON + timedelta(minutes=1))
+    rig.cycle()
+    with rig.session() as s:
+        due = s.scalars(select(Ticket)).one().due_at
+    rig.clock.set(due + timedelta(minutes=1))
+    counts = sla.watch(rig.desk)
+    assert counts.breaches == 1
+    assert sla.watch(rig.desk).breaches == 0
+    with rig.session() as s:
+        events = s.scalars(select(SlaEvent).where(SlaEvent.target == "fulfilment")).all()
+        assert [e.kind for e in events] == ["breach"]

@@ -34,50 +34,30 @@ def _record(session: Session, *, kind: str, target: str, subject: str, due_at: d
 
 def watch(desk: Desk) -> SlaCounts:
     """Record each warning and breach once. A warning comes when at most
-    `warn_before_minutes` working minutes are left."""
+    `warn_before_minutes` working minutes are left; a breach when the due time has passed."""
     now = desk.now()
     warn_until = desk.calendar.add(now, timedelta(minutes=desk.settings.sla.warn_before_minutes))
     warnings = breaches = 0
     with desk.sessions() as session, session.begin():
-        waiting = session.execute(
-            select(Message.id, Message.response_due_at).where(
-                Message.first_response_at.is_(None),
-                Message.state.not_in(("ignored", "closed")),
-                Message.response_due_at <= warn_until,
-            )).all()
-        for message_id, due in waiting:
-            if due is None:
-                continue
-            kind = "breach" if due <= now else "warning"
-            added = _record(session, kind=kind, target="response",
-                            subject=f"message:{message_id}", due_at=due, now=now,
-                            message_id=message_id)
-            if kind == "breach":
-                _record(session, kind="warning", target="response",
-                        subject=f"message:{message_id}", due_at=due, now=now,
-                        message_id=message_id)
-            warnings += added if kind == "warning" else 0
-            breaches += added if kind == "breach" else 0
-        tickets = session.execute(
-            select(Ticket.id, Ticket.due_at).where(
-                Ticket.state.in_(("open", "in_progress")), Ticket.due_at <= warn_until)).all()
-        for ticket_id, due in tickets:
-            kind = "breach" if due <= now else "warning"
-            added = _record(session, kind=kind, target="fulfilment",
-                            subject=f"ticket:{ticket_id}", due_at=due, now=now,
-                            ticket_id=ticket_id)
-            warnings += added if kind == "warning" else 0
-            breaches += added if kind == "breach" else 0
-        broadcasts = session.execute(
-            select(Broadcast.id, Broadcast.due_at).where(
-                Broadcast.state.in_(("draft", "pending", "approved")),
-                Broadcast.due_at.is_not(None), Broadcast.due_at <= now)).all()
-        for broadcast_id, due in broadcasts:
-            if due is None:
-                continue
-            breaches += _record(session, kind="breach", target="broadcast",
-                                subject=f"broadcast:{broadcast_id}", due_at=due, now=now,
-                                broadcast_id=broadcast_id)
+        unanswered = session.execute(select(Message.id, Message.response_due_at).where(
+            Message.first_response_at.is_(None), Message.state.not_in(("ignored", "closed")),
+            Message.response_due_at <= warn_until)).all()
+        open_tickets = session.execute(select(Ticket.id, Ticket.due_at).where(
+            Ticket.state.in_(("open", "in_progress")), Ticket.due_at <= warn_until)).all()
+        late_broadcasts = session.execute(select(Broadcast.id, Broadcast.due_at).where(
+            Broadcast.state.in_(("draft", "pending", "approved")),
+            Broadcast.due_at <= now)).all()
+        sweeps = (("response", "message", unanswered), ("fulfilment", "ticket", open_tickets),
+                  ("broadcast", "broadcast", late_broadcasts))
+        for target, ref, rows in sweeps:
+            for ref_id, due in rows:
+                if due is None:
+                    continue
+                kind = "breach" if due <= now else "warning"
+                added = _record(session, kind=kind, target=target, subject=f"{ref}:{ref_id}",
+                                due_at=due, now=now, **{f"{ref}_id": ref_id})
+                warnings += added if kind == "warning" else 0
+                breaches += added if kind == "breach" else 0
     return SlaCounts(warnings, breaches)
 
 
