@@ -6,19 +6,24 @@ import logging
 import sys
 
 from socialdesk.rules.pii import mask
+from socialdesk.settings import redact
 
 
 class MaskingFilter(logging.Filter):
-    """Masks NIK, account numbers, phone numbers... in every formatted log message."""
+    """Masks secrets and personal data (NIK, account and phone numbers...) in every
+    formatted log message, exception text included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string still deserves a line
             message = str(record.msg)
-        masked = mask(message)
+        masked = mask(redact(message))
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, mask(redact(text))
         return True
 
 

@@ -32,6 +32,20 @@ class MissingSecret(SettingsError):
     """A secret that a component needs is not in the environment."""
 
 
+# Values of secrets this process has revealed, so that log lines and stored error texts can
+# be scrubbed of them even when a library quotes one (a URL with a token, say).
+_REVEALED: set[str] = set()
+MIN_REDACTED = 6
+
+
+def redact(text: str) -> str:
+    """`text` with every secret value this process has revealed replaced by ********."""
+    for value in _REVEALED:
+        if value in text:
+            text = text.replace(value, "********")
+    return text
+
+
 class Secret:
     """A string that never shows itself in repr(), str() or f-strings."""
 
@@ -42,6 +56,8 @@ class Secret:
         self.source = source
 
     def reveal(self) -> str:
+        if len(self._value) >= MIN_REDACTED:
+            _REVEALED.add(self._value)
         return self._value
 
     def __repr__(self) -> str:

@@ -234,7 +234,9 @@ def read_limited(response: requests.Response, limit: int = MAX_BODY_BYTES) -> by
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
             if size > limit:
-                raise RetryLater(f"response larger than {limit} bytes from {response.url}")
+                # The query string may carry an access token: name the path only.
+                where = str(response.url).split("?")[0]
+                raise RetryLater(f"response larger than {limit} bytes from {where}")
             chunks.append(chunk)
     except requests.RequestException as exc:
         raise RetryLater(f"response body broken off ({type(exc).__name__})") from None
