@@ -141,7 +141,7 @@ class Daemon:
         reclaim_dead_local_claims(self.desk)
         add = self.scheduler.add_job
         if "poll" in self.roles:
-            self.leadership.refresh()
+            self.leadership_job()  # so that a leader from the start says so too
             add(self._guarded("leadership", self.leadership_job), "interval",
                 seconds=self.intervals.leadership, id="leadership")
             for account, stream, interval in self.enabled_streams():

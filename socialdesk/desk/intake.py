@@ -39,21 +39,26 @@ def response_due(calendar: WorkingCalendar, arrived: datetime, hours: float) -> 
 
 
 def _conversation_id(session: Session, account: Account, message: InboundMessage,
-                     now: datetime) -> int:
-    thread = message.conversation_id or message.platform_id
-    session.execute(
+                     now: datetime) -> tuple[int, bool]:
+    """The thread's conversation id, and whether this call created it."""
+    thread = (message.conversation_id or message.platform_id)[:191]
+    # Most messages start a thread; RETURNING spares them the look-up that follows a
+    # conflict (measured: two statements fewer per such message).
+    created = session.execute(
         _insert(session)(Conversation).values(
-            account_id=account.id, platform_thread_id=thread[:191],
+            account_id=account.id, platform_thread_id=thread,
             private=message.kind == "dm", author_handle=message.author_handle[:191],
             created_at=now, last_message_at=now,
         ).on_conflict_do_nothing(index_elements=["account_id", "platform_thread_id"])
-    )
-    row = session.execute(
-        select(Conversation.id, Conversation.last_message_at)
-        .where(Conversation.account_id == account.id,
-               Conversation.platform_thread_id == thread[:191])
-    ).one()
-    return int(row.id)
+        .returning(Conversation.id)
+    ).first()
+    if created is not None:
+        return int(created.id), True
+    found = session.execute(
+        select(Conversation.id).where(Conversation.account_id == account.id,
+                                      Conversation.platform_thread_id == thread)
+    ).scalar_one()
+    return int(found), False
 
 
 def store_page(
@@ -64,7 +69,7 @@ def store_page(
     stored = duplicates = 0
     for message in page.messages:
         arrived = min(message.created_at, now)
-        conversation_id = _conversation_id(session, account, message, now)
+        conversation_id, new_thread = _conversation_id(session, account, message, now)
         result = session.execute(
             _insert(session)(Message).values(
                 account_id=account.id, platform=message.platform, stream=stream,
@@ -83,8 +88,9 @@ def store_page(
         # for ON CONFLICT across drivers).
         if result.first() is not None:
             stored += 1
-            session.query(Conversation).filter(Conversation.id == conversation_id).update(
-                {Conversation.last_message_at: now})
+            if not new_thread:  # a new thread already carries `now`
+                session.query(Conversation).filter(Conversation.id == conversation_id).update(
+                    {Conversation.last_message_at: now})
         else:
             duplicates += 1
     _advance_cursor(session, account, stream, page.next_cursor, now)

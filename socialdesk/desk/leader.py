@@ -50,8 +50,11 @@ class Leadership:
             return True
         if self._connection is None:
             self._connection = self.engine.connect()
+        # Advisory locks are per database; desks in different schemas of one database
+        # (staging next to production, parallel test runs) must not block each other.
         got = bool(self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
+            text("SELECT pg_try_advisory_lock(:key # hashtext(current_schema())::bigint)"),
+            {"key": LOCK_KEY}).scalar())
         self._connection.commit()
         return got
 

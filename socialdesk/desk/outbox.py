@@ -30,6 +30,7 @@ BASE_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 STALE_AFTER = timedelta(minutes=2)
 UNCERTAIN = "uncertain: "
+CLAIM_SLACK = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +72,16 @@ def claim(desk: Desk, limit: int = 20) -> list[int]:
                                          Reply.next_attempt_at <= now)
     claimed: list[int] = []
     with desk.sessions() as session, session.begin():
+        # A few more candidates than wanted: without row locks (SQLite) another worker may
+        # take some between this SELECT and the UPDATE, and losing those is no reason to stop.
         query = (select(Reply.id).join(Account, Account.id == Reply.account_id)
-                 .where(due, Account.enabled.is_(True)).order_by(Reply.id).limit(limit))
+                 .where(due, Account.enabled.is_(True)).order_by(Reply.id)
+                 .limit(limit + CLAIM_SLACK))
         if desk.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Reply)
         for reply_id in session.scalars(query).all():
+            if len(claimed) >= limit:
+                break
             # The state test in WHERE makes the claim exclusive on databases without row locks.
             changed = rows_changed(session.execute(
                 update(Reply).where(Reply.id == reply_id, Reply.state == "queued")
@@ -90,15 +96,17 @@ def claim(desk: Desk, limit: int = 20) -> list[int]:
 def _target(session: Session, reply: Reply) -> Ref | None:
     if reply.message_id is None:
         return None
-    message = session.get(Message, reply.message_id)
-    if message is None:
+    # The four columns a send needs in one query, rather than two whole rows.
+    row = session.execute(
+        select(Message.platform_id, Message.kind, Message.author_id,
+               Conversation.platform_thread_id)
+        .outerjoin(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.id == reply.message_id)
+    ).first()
+    if row is None:
         return None
-    thread = ""
-    if message.conversation_id is not None:
-        conversation = session.get(Conversation, message.conversation_id)
-        thread = conversation.platform_thread_id if conversation else ""
-    return Ref(platform_id=message.platform_id, kind=message.kind,
-               conversation_id=thread, author_id=message.author_id or "")
+    return Ref(platform_id=row.platform_id, kind=row.kind,
+               conversation_id=row.platform_thread_id or "", author_id=row.author_id or "")
 
 
 def send_claimed(desk: Desk, reply_id: int) -> Outcome:
@@ -204,15 +212,16 @@ def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
 
 
 def _record_response(session: Session, reply: Reply, now: datetime) -> None:
-    if reply.message_id is None or reply.kind == "hide":
-        if reply.kind == "hide" and reply.message_id is not None:
-            message = session.get(Message, reply.message_id)
-            if message is not None:
-                message.hidden = True
+    if reply.message_id is None:
         return
-    message = session.get(Message, reply.message_id)
-    if message is not None and message.first_response_at is None:
-        message.first_response_at = now
+    # Conditional UPDATEs: no need to load the message (with its raw payload) to set a flag.
+    if reply.kind == "hide":
+        session.execute(update(Message).where(Message.id == reply.message_id)
+                        .values(hidden=True))
+        return
+    session.execute(update(Message).where(Message.id == reply.message_id,
+                                          Message.first_response_at.is_(None))
+                    .values(first_response_at=now))
 
 
 def _disable_account(desk: Desk, account_id: int, reason: str) -> None:
@@ -249,4 +258,12 @@ def reconcile_stale(desk: Desk, older_than: timedelta = STALE_AFTER) -> list[Out
 
 
 def run_once(desk: Desk, limit: int = 20) -> list[Outcome]:
-    return [send_claimed(desk, reply_id) for reply_id in claim(desk, limit)]
+    # One claim per send: a worker that dies strands only the reply it was sending, not a
+    # batch of unsent ones that would each count an attempt and need a look in the thread.
+    outcomes = []
+    for _ in range(limit):
+        claimed = claim(desk, 1)
+        if not claimed:
+            break
+        outcomes.append(send_claimed(desk, claimed[0]))
+    return outcomes

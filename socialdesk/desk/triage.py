@@ -64,9 +64,14 @@ def run_once(desk: Desk, limit: int = 100) -> list[TriageOutcome]:
 def triage_message(desk: Desk, message_id: int) -> TriageOutcome | None:
     now = desk.now()
     with desk.sessions() as session, session.begin():
+        # SKIP LOCKED (PostgreSQL; SQLite has no row locks and ignores it): a message
+        # another worker is triaging right now is passed over at once, instead of waiting
+        # for that worker's whole transaction only to find it taken.
+        free = (select(Message.id).where(Message.id == message_id,
+                                         Message.triaged_at.is_(None))
+                .with_for_update(skip_locked=True).scalar_subquery())
         claimed = rows_changed(session.execute(
-            update(Message).where(Message.id == message_id, Message.triaged_at.is_(None))
-            .values(triaged_at=now)))
+            update(Message).where(Message.id == free).values(triaged_at=now)))
         if claimed != 1:
             return None  # another worker has it
         message = session.get(Message, message_id)
