@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from socialdesk.cli.setup import sync_accounts_with
@@ -83,9 +83,3 @@ def make_rig(engine: Engine, tmp_path: Path, *, now: datetime = START,
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id=worker_id)
     return Rig(desk, clock, network, settings)
 
-
-def one(session: Session, model: type, **where: object) -> object:
-    query = select(model)
-    for key, value in where.items():
-        query = query.where(getattr(model, key) == value)
-    return session.scalars(query).one()
