@@ -12,6 +12,7 @@ from socialdesk.db import make_engine
 from socialdesk.desk.context import Desk
 from socialdesk.desk.daemon import ROLES, Daemon, Intervals
 from socialdesk.logs import setup_logging
+from socialdesk.metrics import Metrics
 from socialdesk.migrate import current_revision, head_revision
 
 
@@ -28,6 +29,8 @@ def register(sub: Any) -> None:
     run.add_argument("--tick", type=float, metavar="SECONDS",
                      help="run triage, outbox and poll checks this often (default: 2 s for "
                           "triage and outbox, a third of each poll interval for polls)")
+    run.add_argument("--metrics-port", type=int, metavar="PORT",
+                     help="serve Prometheus metrics on 127.0.0.1:PORT (default: off)")
     run.add_argument("--log-level", default="INFO",
                      choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
@@ -62,8 +65,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not any(a.enabled for a in settings.accounts) and "poll" in roles:
         logging.getLogger("socialdesk").warning(
             "no enabled accounts in %s: nothing will be polled", settings.source)
+    on_event = None
+    if args.metrics_port is not None:
+        if not 1 <= args.metrics_port <= 65535:
+            raise UsageError("--metrics-port must be a TCP port (1-65535)")
+        metrics = Metrics(desk)
+        metrics.serve(args.metrics_port)
+        on_event = metrics.observe
     try:
-        Daemon(desk, roles=roles, intervals=intervals(args.tick)).run_forever()
+        Daemon(desk, roles=roles, intervals=intervals(args.tick),
+               on_event=on_event).run_forever()
     finally:
         desk.close()
     return 0
