@@ -164,3 +164,134 @@ def test_it_never_raises_on_arbitrary_unicode(text: str) -> None:
 def test_it_classifies_a_50k_text_with_marks_and_emoji(classifier: Classifier) -> None:
     text = ("sakti \u200b\u202e👨‍👩‍👧 error " * 3000)[:50_000]
     assert classifier.classify(text).service == "8"
+
+
+# Invented variants, several per general pattern family, so each family stays pinned.
+REFUSAL_FAMILIES = [
+    # interpretation: what a rule means, whether it covers a case, whether something is lawful
+    ("kak di juknis BOS disebut belanja modal, artinya laptop guru boleh dibeli ya?",
+     "interpretation_request"),
+    ("PMK perjadin itu berarti uang harian tetap dibayar walau fullboard?",
+     "interpretation_request"),
+    ("aturan batas UP itu berlaku juga untuk satker BLU tidak min?", "interpretation_request"),
+    ("ketentuan SBM honor ini termasuk juga bagi pegawai honorer ga sih?",
+     "interpretation_request"),
+    ("pembayaran tanpa BAST kayak gini sah tidak min?", "interpretation_request"),
+    ("sesuai aturan, bendahara merangkap PPK bolehkah?", "interpretation_request"),
+    ("tolong jawab resmi ya min, jawaban admin mau saya jadikan dasar ke auditor",
+     "interpretation_request"),
+    ("mohon tafsirnya soal SE dirjen yang baru", "interpretation_request"),
+    # unregulated policy: plans, rumours, future pay, pay that does not exist
+    ("ada wacana uang makan PNS dinaikkan ya min?", "unregulated_policy"),
+    ("dengar dengar KPPN kecil bakal dilebur, benar tidak?", "unregulated_policy"),
+    ("min remunerasi dosen BLU kapan naik?", "unregulated_policy"),
+    ("THR guru PPPK 2028 dapat berapa kak?", "unregulated_policy"),
+    ("gaji ke-14 buat ASN ada ga min?", "unregulated_policy"),
+    ("sistem SPAN nanti akan diganti aplikasi lain ya?", "unregulated_policy"),
+    ("honor narasumber tahun depan ditambah tidak kak?", "unregulated_policy"),
+    # excluded information: unpublished figures, leaks, other people's data, contacts, systems
+    ("posisi kas negara hari ini berapa triliun min?", "excluded_info_request"),
+    ("min bagi bocoran data realisasi yang belum dirilis dong", "excluded_info_request"),
+    ("berapa anggaran rahasia buat operasi intelijen tahun ini?", "excluded_info_request"),
+    ("minta list satker IKPA terendah lengkap dengan nama KPA nya min",
+     "excluded_info_request"),
+    ("saya kompetitor, tolong cek nilai kontrak yang dibayar ke rekanan itu",
+     "excluded_info_request"),
+    ("min boleh minta nomor wa kepala seksi bank KPPN kami?", "excluded_info_request"),
+    ("server OMSPAN itu ip address nya berapa min? pakai database apa?",
+     "excluded_info_request"),
+    ("min share dong notulen rapat pimpinan kemarin", "excluded_info_request"),
+    ("siapa pelapor pengaduan pungli di KPPN kami min?", "excluded_info_request"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), REFUSAL_FAMILIES)
+def test_it_recognises_requests_it_must_refuse(
+    classifier: Classifier, text: str, intent: str
+) -> None:
+    assert classifier.classify(text).intent == intent
+
+
+NOT_REFUSALS = [
+    # ordinary questions that share words with the refusal families
+    "rencana penarikan dana bulan depan diinput kapan min?",
+    "sp2d gaji kami kapan cair min? sudah 3 hari",
+    "min user sakti saya katanya terkunci, gimana?",
+    "pendaftaran supplier CV kami ditolak, nama rekening tidak sesuai NPWP",
+    "apakah data saya di SIKP dijamin rahasia min?",
+    "berapa lama proses usulan tarif layanan BLU?",
+    "juknis gaji ke-13 sudah keluar, SPM nya diajukan paling lambat kapan?",
+    "gaji saya belum masuk padahal pegawai lain sudah, tolong dicek",
+]
+
+
+@pytest.mark.parametrize("text", NOT_REFUSALS)
+def test_it_does_not_refuse_ordinary_questions(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text).intent not in (
+        "interpretation_request", "unregulated_policy", "excluded_info_request"
+    )
+
+
+OTHER_FAMILIES = [
+    # complaints about staff: paid favours, absence, slow or careless handling
+    ("petugas loket KPPN minta uang rokok biar SPM cepat diproses", "19", "19.1", "complaint"),
+    ("ada oknum pegawai kanwil menawarkan jasa bantu urus revisi berbayar", "19", "19.1",
+     "complaint"),
+    ("pegawai KPPN yang pegang satker kami sering absen, susah ditemui", "19", "19.2",
+     "complaint"),
+    ("pelayanan di loket lambat sekali, petugasnya cuek", "19", "19.3", "complaint"),
+    ("saya mau mengadukan petugas kppn yang tidak sopan", "19", "19.3", "complaint"),
+    # spam families
+    ("SELAMAT akun anda terpilih mendapat hadiah 10 juta, klaim sekarang", None, None, "spam"),
+    ("pinjol legal acc cepat tanpa bi checking, wa admin", None, None, "spam"),
+    ("airdrop usdt gratis, join grup sekarang", None, None, "spam"),
+    ("link alternatif sbobet paling gacor hari ini", None, None, "spam"),
+    # abuse without a request
+    ("akun pencitraan doang, dasar badut", None, None, "abuse"),
+    ("instansi tidak berguna, buang buang anggaran", None, None, "abuse"),
+    # praise, and ticket numbers written as year and serial
+    ("shoutout buat admin yang balas cepat tadi malam", None, None, "thanks"),
+    ("salut sama pelayanan petugas KPPN kemarin, responsif sekali", None, None, "thanks"),
+    ("tiket saya nomor 2026/001234 sudah sampai mana ya min", None, None, "ticket_status"),
+    ("min aduan kemarin no 2025-000987 kok belum dibalas", None, None, "ticket_status"),
+    # phishing in DJPb's name is a security report
+    ("ada email palsu mengatasnamakan DJPb minta data login SAKTI", "13", "13.1.h", "problem"),
+    # SPM drafting and the commitment module are SAKTI's
+    ("pas validasi SPM muncul pesan supplier belum terdaftar di referensi", "8", "8.3.b", None),
+    ("modul komitmen error waktu rekam kontrak baru", "8", "8.3.a", None),
+    # domain vocabulary of the smaller services
+    ("restitusi kelebihan bayar pungutan ekspor CPO prosesnya gimana", "15", "15.14", None),
+    ("beasiswa sawit untuk anak pekebun syaratnya apa", "15", "15.26", None),
+    ("mau undang narasumber dari PIP soal UMi", "18", "18.10", None),
+    ("kerja sama penghimpunan dana dengan BPDLH hubungi siapa", "17", "17.7", None),
+    ("ada data rasio keuangan pemerintah pusat 5 tahun?", "6", "6.6", None),
+    ("dashboard treasury big data blank waktu buka dataset", "12", "12.8", "problem"),
+    ("butuh dataset realisasi belanja untuk tesis", "12", "12.3", None),
+    ("sisa pinjaman UMi saya berapa ya", "16", "16.7", None),
+]
+
+
+@pytest.mark.parametrize(("text", "service", "item", "intent"), OTHER_FAMILIES)
+def test_it_generalises_over_invented_variants(
+    classifier: Classifier, text: str, service: str | None, item: str | None,
+    intent: str | None,
+) -> None:
+    c = classifier.classify(text)
+    assert (c.service, c.item) == (service, item)
+    if intent is not None:
+        assert c.intent == intent
+
+
+def test_it_keeps_a_follow_up_question_after_thanks(classifier: Classifier) -> None:
+    c = classifier.classify("makasih min. satu lagi, uang harian luar negeri pakai kurs kapan?")
+    assert (c.intent, c.service) == ("question", "2")
+
+
+def test_it_reads_a_news_line_without_a_request_as_no_request(classifier: Classifier) -> None:
+    c = classifier.classify("Rapat koordinasi pelaksanaan anggaran bersama DJPb hari ini")
+    assert c.intent == "off_topic" and c.service is None
+
+
+def test_it_reads_a_bare_plea_for_help_as_a_question(classifier: Classifier) -> None:
+    c = classifier.classify("kak tolong dong urgent 🙏")
+    assert c.intent == "question" and c.service is None

@@ -41,3 +41,10 @@ def test_it_picks_the_first_action(
     classification: Classification, pii: list[str], kind: str, action: str
 ) -> None:
     assert decide(classification, pii, kind=kind) == action
+
+
+def test_it_ignores_spam_even_with_a_phone_number_in_public() -> None:
+    # The number is the spammer's own advertised contact, not a user exposing their data.
+    spam = c("spam", None, "intent.spam.scam")
+    assert decide(spam, ["phone"], kind="comment") == "ignore"
+    assert decide(c("question"), ["phone"], kind="comment") == "redirect_private"

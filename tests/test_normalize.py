@@ -57,3 +57,11 @@ def test_it_never_raises_on_arbitrary_unicode(text: str) -> None:
 def test_it_handles_very_long_texts_of_marks_and_emoji(piece: str, count: int) -> None:
     text = (piece * count)[:50_000]
     assert isinstance(normalize(text), str)
+
+
+def test_it_keeps_a_bare_host_names_own_labels_but_not_its_suffix() -> None:
+    from socialdesk.rules.normalize import normalize
+    assert normalize("di djpb.kemenkeu.go.id ga nemu") == "di djpb kemenkeu tidak menemukan"
+    assert normalize("sakti.kemenkeu.go.id error") == "sakti kemenkeu error"
+    # An e-mail domain is not a link.
+    assert "kemenkeu" in normalize("email budi@kemenkeu.go.id terkunci")

@@ -26,6 +26,9 @@ DEFAULT_RULES = Path(__file__).resolve().parent.parent.parent / "config" / "rule
 SERVICE_THRESHOLD = 1.0
 ITEM_THRESHOLD = 1.0
 NAME_WEIGHT = 1.5
+# A topic named only by the broad words of a service ("pelaksanaan anggaran"), with no ask, no
+# problem and no complaint, is a remark (a news line, an event report) rather than a request.
+REQUEST_EVIDENCE = 2.0
 SOCIAL: frozenset[str] = frozenset({"thanks", "greeting"})
 # Intents that are not a request for a catalog service, whatever words they share with one.
 SERVICELESS: frozenset[str] = frozenset(
@@ -38,6 +41,12 @@ PRIORITY: tuple[Intent, ...] = (
     "thanks", "greeting",
 )
 _RANK: dict[str, int] = {intent: rank for rank, intent in enumerate(PRIORITY)}
+REFUSALS: frozenset[str] = frozenset(
+    {"interpretation_request", "unregulated_policy", "excluded_info_request"}
+)
+# A refusal rule this strong decides the intent even when a complaint or problem rule weighs
+# more: SLA 5.C.5 forbids the content whatever else the message also is.
+REFUSAL_DECIDES = 4.0
 
 
 def _best(scores: dict[str, float]) -> tuple[str | None, float, float]:
@@ -120,7 +129,8 @@ class Classifier:
         # A topic's canned answer only fits when the topic is what the message ended up about.
         markers.extend(FAQ_MARK + rid for target, rid in faq_rules if target in (None, item))
 
-        intent, i_score, i_second = self._intent(intents, service is not None)
+        intent, i_score, i_second = self._intent(intents, service is not None,
+                                                 s_top >= REQUEST_EVIDENCE)
         if intent in SERVICELESS:
             service = item = None
         confidence = _confidence(s_top, s_second) if service else _confidence(i_score, i_second)
@@ -130,7 +140,8 @@ class Classifier:
         )
 
     @staticmethod
-    def _intent(scores: dict[str, float], has_service: bool) -> tuple[Intent, float, float]:
+    def _intent(scores: dict[str, float], has_service: bool,
+                clear_topic: bool = True) -> tuple[Intent, float, float]:
         ranked = sorted(
             ((score, intent) for intent, score in scores.items()),
             key=lambda pair: (-pair[0], _RANK[pair[1]]),
@@ -140,13 +151,18 @@ class Classifier:
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if has_service and social and social[0][1] == "greeting":
             social = []
+        if substantive and substantive[0][1] != "spam":
+            refusal = [(s, i) for s, i in substantive if i in REFUSALS and s >= REFUSAL_DECIDES]
+            if refusal:
+                top, intent = refusal[0]
+                return _as_intent(intent), top, runner_up
         if substantive and not (social and social[0][0] > substantive[0][0]):
             top, intent = substantive[0]
             return _as_intent(intent), top, runner_up
         if social:
             top, intent = social[0]
             return _as_intent(intent), top, runner_up
-        if has_service:
+        if has_service and clear_topic:
             return "question", 1.0, 0.0
         return "off_topic", 0.5, 0.0
 

@@ -26,7 +26,11 @@ def _marked(c: Classification, mark: str) -> bool:
 
 
 def decide(c: Classification, pii: Collection[str], *, kind: str) -> Action:
-    # Personal data in public comes first: the reply must move the talk off the thread.
+    # Spam comes before personal data: the number in a promotion is the spammer's own contact,
+    # published on purpose; asking its writer to continue in private would answer the bait.
+    if c.intent == "spam":
+        return "ignore"
+    # Personal data in public comes next: the reply must move the talk off the thread.
     if pii and kind in PUBLIC_KINDS:
         return "redirect_private"
     if c.intent in REFUSAL_INTENTS:

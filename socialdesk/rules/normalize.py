@@ -22,12 +22,28 @@ _URL = re.compile(
     r"(?:https?://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.(?:ly|id|com|co|me|io|net|org|gl|gd|cc)/\S*",
     re.IGNORECASE,
 )
+# A bare host name ("sakti.kemenkeu.go.id") keeps its own labels as words ("sakti kemenkeu")
+# but not its suffix, where "go" would read as the English verb. A host right after "@" is an
+# e-mail domain and stays.
+_HOST = re.compile(
+    r"(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:id|com|co|me|io|net|org|ly|gl|gd|cc)\b(?!\.\w)",
+    re.IGNORECASE,
+)
+_HOST_HINT = re.compile(r"\.(?:id|com|co|me|io|net|org|ly|gl|gd|cc)\b", re.IGNORECASE)
+_SUFFIX_LABELS = frozenset(
+    {"www", "go", "co", "ac", "or", "id", "com", "me", "io", "net", "org", "ly", "gl", "gd", "cc"}
+)
 _MENTION = re.compile(r"(?<![\w.])@[\w.]+")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _NON_WORD = re.compile(r"[\W_]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _REDUPLICATED = re.compile(r"^([a-z]{3,})2$")
+
+
+def _host_words(match: re.Match[str]) -> str:
+    labels = match.group(0).lower().split(".")
+    return " " + " ".join(label for label in labels if label not in _SUFFIX_LABELS) + " "
 
 
 def _split_hashtag(match: re.Match[str]) -> str:
@@ -84,6 +100,8 @@ def _strip(text: str) -> str:
     # Each substitution runs only when its tell-tale character is there at all.
     if "/" in text or "www." in text.lower():
         text = _URL.sub(" ", text)
+    if "." in text and _HOST_HINT.search(text):
+        text = _HOST.sub(_host_words, text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
     if "#" in text:
