@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from socialdesk.catalog import load_catalog
 from socialdesk.rules.types import ACTIONS, INTENTS, REFUSAL_INTENTS
 
-HOLDOUT = Path(__file__).resolve().parent.parent / "data" / "holdout.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "data"
 FIELDS = {"id", "channel", "kind", "author", "text", "service", "item", "intent", "pii",
           "expected_action", "notes"}
 PII_KINDS = {"account_number", "nik", "npwp", "phone", "email", "sp2d_number", "nip",
              "address", "name_full"}
 
 
-def test_it_keeps_the_holdout_set_valid_against_schema_and_catalog() -> None:
+@pytest.mark.parametrize("name", ["holdout.jsonl", "holdout2.jsonl"])
+def test_it_keeps_the_labelled_sets_valid_against_schema_and_catalog(name: str) -> None:
     catalog = load_catalog()
-    rows = [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
     assert len({r["id"] for r in rows}) == len(rows) >= 200
     for row in rows:
         where = row["id"]
