@@ -71,3 +71,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A migrated schema of its own on the test PostgreSQL, as a URL a daemon subprocess
+    can use (the search path travels in the URL)."""
+    from tests.crash_rig import pg_schema
+
+    base = _pg_url()
+    if base is None:
+        pytest.skip(f"needs {PG_ENV}")
+    with pg_schema(base) as url:
+        yield url

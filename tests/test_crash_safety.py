@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +16,10 @@ import pytest
 
 from socialdesk.connectors.sandbox_network import Sent
 from tests.crash_rig import (
-    PG_ENV,
     CrashReport,
     Tally,
     crash_run,
     duplicate_sends,
-    pg_schema,
     problems,
     sqlite_url,
 )
@@ -45,14 +42,6 @@ def _check(report: CrashReport) -> None:
     # The run must have had something to lose: messages, replies and lost responses.
     assert report.messages > 0 and report.replies > 0 and report.lost_responses > 0
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"needs {PG_ENV}")
-    with pg_schema(base) as url:
-        yield url
 
 
 @pytest.mark.slow

@@ -3,9 +3,7 @@ processes, and outbox workers racing for the same replies."""
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,14 +24,12 @@ from socialdesk.models import Lease, Message, Reply
 from tests.crash_rig import (
     ACCOUNTS,
     LEADS,
-    PG_ENV,
     DaemonProcess,
     account_row,
     cursor_row,
     daemons,
     duplicate_sends,
     load_network,
-    pg_schema,
     prepare_database,
     sqlite_url,
     wait_until,
@@ -45,14 +41,6 @@ from tests.desk_helpers import START, make_rig
 POLL_BOUND = 20.0
 TAKEOVER_BOUND = 10.0
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"needs {PG_ENV}")
-    with pg_schema(base) as url:
-        yield url
 
 
 def _say(network: SandboxNetwork, account: str, text: str, platform_id: str,
