@@ -24,6 +24,8 @@ def c(intent: Intent, service: str | None = "8", *rules: str,
         (c("abuse", None), [], "mention", "ignore"),
         (c("off_topic", None), [], "mention", "ignore"),
         (c("off_topic", None, "offtopic.tax", "faq:offtopic.tax"), [], "mention", "auto_reply"),
+        # a sensitive message goes to a person even when it asks for nothing in the catalog
+        (c("off_topic", None, "agent:flag.agent.sensitive"), [], "comment", "agent"),
         (c("problem", "8", "agent:flag.agent.angry"), [], "mention", "agent"),
         (c("question", "1", "agent:flag.agent.media"), [], "mention", "agent"),
         (c("thanks", None), [], "comment", "auto_reply"),
@@ -35,6 +37,17 @@ def c(intent: Intent, service: str | None = "8", *rules: str,
         (c("question", "2"), [], "comment", "escalate"),
         (c("question", None), [], "comment", "agent"),
         (c("question", "2", "faq:2.9", confidence=0.1), [], "comment", "agent"),
+        # a question asked in a generic way gets the standard reply whatever its item
+        (c("question", "7", "generic:generic.schedule"), [], "comment", "auto_reply"),
+        # details of the writer's own case outweigh a canned answer for the topic
+        (c("question", "3", "faq:3.3", "case:case.check-my-data"), [], "comment", "escalate"),
+        (c("question", "3", "generic:generic.usual-time", "case:case.bank-as-partner"), [],
+         "mention", "escalate"),
+        # identifiers in a private message are case data too
+        (c("question", "3", "faq:3.3"), ["sp2d_number"], "dm", "escalate"),
+        # speakers and broadcasts are always a request for the desk to act
+        (c("question", "18", "generic:generic.schedule"), [], "comment", "escalate"),
+        (c("question", "14", "faq:x"), [], "dm", "escalate"),
     ],
 )
 def test_it_picks_the_first_action(

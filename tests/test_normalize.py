@@ -65,3 +65,16 @@ def test_it_keeps_a_bare_host_names_own_labels_but_not_its_suffix() -> None:
     assert normalize("sakti.kemenkeu.go.id error") == "sakti kemenkeu error"
     # An e-mail domain is not a link.
     assert "kemenkeu" in normalize("email budi@kemenkeu.go.id terkunci")
+
+
+def test_it_folds_reduplication_digits_before_a_suffix() -> None:
+    assert normalize("petugasnya lempar2an") == "petugas lemparan"
+    assert normalize("main2an aja") == "mainan saja"
+
+
+def test_it_keeps_regulation_and_staff_words_the_slang_list_would_rewrite() -> None:
+    # The general list reads "pp" as "pulang-pergi", "se" as "sih" and "pppk" as an
+    # elongated "ppk"; on this desk they are a regulation, a circular and a staff status.
+    assert normalize("PP 5 dan SE dirjen soal PPPK") == "pp 5 dan se dirjen soal pppk"
+    assert normalize("mau diubah") == "mau diubah"
+    assert normalize("DD tahap 2") == "dana desa tahap 2"

@@ -3,8 +3,8 @@
 Fired rules add their weight to an item (and so to its service), to a service, or to an
 intent. The best-scoring service above a threshold wins, then its best item above a threshold.
 Where no rule names a service, the words of the catalog's own item names act as a fallback.
-Markers appended to `Classification.rules` ("faq:...", "agent:...") carry what the decision
-needs to know about the fired rules (see socialdesk.rules.decide).
+Markers appended to `Classification.rules` ("faq:...", "agent:...", "generic:...", "case:...")
+carry what the decision needs to know about the fired rules (see socialdesk.rules.decide).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socialdesk.catalog import DEFAULT_CATALOG, Catalog, load_catalog
-from socialdesk.rules.decide import AGENT_MARK, FAQ_MARK
+from socialdesk.rules.decide import AGENT_MARK, CASE_MARK, FAQ_MARK, GENERIC_MARK
 from socialdesk.rules.matcher import Matcher
 from socialdesk.rules.names import NameIndex
 from socialdesk.rules.normalize import tokens
@@ -103,6 +103,10 @@ class Classifier:
                 intents[rule.intent] += rule.weight
             if rule.flag == "agent":
                 markers.append(AGENT_MARK + rule.id)
+            elif rule.flag == "generic":
+                markers.append(GENERIC_MARK + rule.id)
+            elif rule.flag == "case":
+                markers.append(CASE_MARK + rule.id)
             if rule.faq or rule.flag == "faq":
                 faq_rules.append((rule.item, rule.id))
 
@@ -150,6 +154,9 @@ class Classifier:
         social = [(s, i) for s, i in ranked if i in SOCIAL]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if has_service and social and social[0][1] == "greeting":
+            social = []
+        # "Terima kasih" closing a question about a service is politeness, not the message.
+        if has_service and social and substantive and substantive[0][1] == "question":
             social = []
         if substantive and substantive[0][1] != "spam":
             refusal = [(s, i) for s, i in substantive if i in REFUSALS and s >= REFUSAL_DECIDES]

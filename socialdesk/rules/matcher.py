@@ -34,6 +34,8 @@ class Matcher:
     partials: frozenset[str] = frozenset()
     """every proper beginning ("a", "a b") of every phrase of two or more words"""
     pattern_gates: tuple[tuple[int, tuple[Gated, ...]], ...] = ()
+    pattern_plan: tuple[tuple[int, tuple[Gated, ...], bool, bool], ...] = ()
+    """each pattern rule's index, gates, and whether it has a `with` and a `not`"""
     _single: dict[str, Hits] = field(default_factory=dict, init=False, repr=False,
                                      compare=False)
 
@@ -61,6 +63,10 @@ class Matcher:
                             starters.add(parts[0])
                             partials.update(" ".join(parts[:n]) for n in range(1, len(parts)))
                         longest = max(longest, phrase.count(" ") + 1)
+        gates = tuple(
+            (i, tuple(gate(p) for p in rule.patterns))
+            for i, rule in enumerate(rules) if rule.patterns
+        )
         return cls(
             rules=tuple(rules),
             phrases={k: tuple(v) for k, v in phrases.items()},
@@ -70,9 +76,9 @@ class Matcher:
             with_patterns=tuple(i for i, rule in enumerate(rules) if rule.patterns),
             longest=longest,
             partials=frozenset(partials),
-            pattern_gates=tuple(
-                (i, tuple(gate(p) for p in rule.patterns))
-                for i, rule in enumerate(rules) if rule.patterns
+            pattern_gates=gates,
+            pattern_plan=tuple(
+                (i, g, bool(rules[i].with_), bool(rules[i].not_)) for i, g in gates
             ),
         )
 
@@ -115,8 +121,16 @@ class Matcher:
         """Rules whose `words` or `patterns` match, whose `with` (if any) matches, and no `not`."""
         found = self.hits(words)
         candidates = {index for index, slot in found if slot == WORDS}
-        for index, gates in self.pattern_gates:
-            if index not in candidates and any_search(gates, text):
+        # `with` and `not` are known from the word scan already: a pattern whose rule could
+        # not fire anyway is not run.
+        for index, gates, has_with, has_not in self.pattern_plan:
+            if index in candidates:
+                continue
+            if has_with and (index, WITH) not in found:
+                continue
+            if has_not and (index, NOT) in found:
+                continue
+            if any_search(gates, text):
                 candidates.add(index)
         out: list[Rule] = []
         for index in sorted(candidates):

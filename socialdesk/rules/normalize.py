@@ -39,6 +39,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A
 _NON_WORD = re.compile(r"[\W_]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _REDUPLICATED = re.compile(r"^([a-z]{3,})2$")
+# "lempar2an", "kira2nya": the doubled word carries a suffix after the "2".
+_REDUPLICATED_SUFFIX = re.compile(r"^([a-z]{3,})2(an|nya|kan|in)$")
 
 
 def _host_words(match: re.Match[str]) -> str:
@@ -65,6 +67,10 @@ def _word(token: str, lex: Lexicon) -> str:
     redup = _REDUPLICATED.match(token)
     if redup:
         token = redup.group(1)
+    else:
+        redup = _REDUPLICATED_SUFFIX.match(token)
+        if redup:
+            token = redup.group(1) + redup.group(2)
     if token in lex.terms:
         return lex.terms[token]
     formal = lex.slang.get(token)

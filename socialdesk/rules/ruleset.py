@@ -20,7 +20,7 @@ from socialdesk.catalog import Catalog
 from socialdesk.rules.normalize import normalize
 from socialdesk.rules.types import INTENTS
 
-FLAGS = ("agent", "faq")
+FLAGS = ("agent", "faq", "generic", "case")
 _KEYS = frozenset(
     {"id", "item", "service", "intent", "flag", "words", "with", "not", "patterns", "weight",
      "faq", "note"}
