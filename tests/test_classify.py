@@ -1125,3 +1125,27 @@ def test_it_routes_almost_every_catalog_item_name_to_its_service(
         for item in items
     )
     assert right / len(items) >= 0.93
+
+
+
+def test_it_breaks_item_name_ties_the_same_way_whatever_the_hash_seed() -> None:
+    # Two items whose names both appear whole tie at similarity 1.0; the winner once
+    # depended on set order, which changes with each process's hash seed.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from socialdesk.catalog import load_catalog\n"
+        "from socialdesk.rules.names import NameIndex\n"
+        "from socialdesk.rules.normalize import tokens\n"
+        "index = NameIndex.build(load_catalog())\n"
+        "print(index.best(tokens('bantuan pemerintah platform pembayaran pemerintah')))\n"
+    )
+    winners = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120,
+                                check=True)
+        winners.add(result.stdout.strip())
+    assert winners == {"('2.8', 1.0)"}

@@ -34,6 +34,8 @@ MIN_RARITY = 2.0
 class NameIndex:
     postings: dict[str, tuple[tuple[str, float], ...]]
     totals: dict[str, float]
+    rank: dict[str, int]
+    """Catalog position of each item: the earlier item wins a tie."""
 
     @classmethod
     def build(cls, catalog: Catalog) -> NameIndex:
@@ -56,19 +58,23 @@ class NameIndex:
             totals[item_id] = sum(idf[w] for w in words)
             for word in words:
                 postings[word].append((item_id, idf[word]))
-        return cls(postings={k: tuple(v) for k, v in postings.items()}, totals=totals)
+        return cls(postings={k: tuple(v) for k, v in postings.items()}, totals=totals,
+                   rank={item_id: index for index, item_id in enumerate(totals)})
 
     def best(self, words: Sequence[str]) -> tuple[str, float] | None:
         """The most similar item and its similarity in 0..1, if similar enough."""
         gained: dict[str, float] = defaultdict(float)
         rare: dict[str, bool] = defaultdict(bool)
-        for word in set(words):
+        # Sorted words and catalog order make ties and float sums come out the same in every
+        # process (set order changes with hash randomisation).
+        for word in sorted(set(words)):
             for item_id, weight in self.postings.get(word, ()):
                 gained[item_id] += weight
                 if weight >= MIN_RARITY:
                     rare[item_id] = True
         best: tuple[str, float] | None = None
-        for item_id, weight in gained.items():
+        for item_id in sorted(gained, key=self.rank.__getitem__):
+            weight = gained[item_id]
             total = self.totals[item_id]
             similarity = weight / total if total else 0.0
             if rare[item_id] and similarity >= MIN_SIMILARITY and (
