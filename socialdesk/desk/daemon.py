@@ -19,15 +19,14 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from socialdesk.db import rows_changed
 from socialdesk.desk import outbox, sla, triage
 from socialdesk.desk.context import Desk
 from socialdesk.desk.leader import Leadership, dead_local_process
-from socialdesk.desk.outbox import STALE_AFTER, UNCERTAIN
+from socialdesk.desk.outbox import STALE_AFTER
 from socialdesk.desk.poll import poll_stream
-from socialdesk.models import Account, Reply
+from socialdesk.models import Account
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +138,10 @@ class Daemon:
 
     def start(self) -> None:
         reclaim_dead_local_claims(self.desk)
+        if "triage" in self.roles:
+            # Load the rules now: the first batch would otherwise wait for them while the
+            # pollers, which no triage lock holds back, keep taking messages in.
+            _ = self.desk.triage
         add = self.scheduler.add_job
         if "poll" in self.roles:
             self.leadership_job()  # so that a leader from the start says so too
@@ -191,18 +194,6 @@ def reclaim_dead_local_claims(desk: Desk) -> int:
     """Sends claimed by a process of this host that no longer exists go back through
     reconciliation at once, instead of waiting for the stale-claim timeout."""
     host = desk.worker_id.rsplit(":", 1)[0]
-    reclaimed = 0
-    with desk.sessions() as session, session.begin():
-        rows = session.execute(
-            select(Reply.id, Reply.claimed_by).where(Reply.state == "sending",
-                                                     Reply.claimed_by.like(f"{host}:%"))).all()
-        for reply_id, holder in rows:
-            if not holder or not dead_local_process(holder, desk.worker_id):
-                continue
-            reclaimed += rows_changed(session.execute(
-                update(Reply).where(Reply.id == reply_id, Reply.state == "sending",
-                                    Reply.claimed_by == holder)
-                .values(state="queued", claimed_by=None, next_attempt_at=None,
-                        reason=UNCERTAIN + "the sender stopped during the send")
-            ))
-    return reclaimed
+    dead = [holder for holder in outbox.sending_holders(desk, f"{host}:%")
+            if dead_local_process(holder, desk.worker_id)]
+    return len(outbox.release_claims_of(desk, dead))

@@ -2,24 +2,33 @@
 
 A row moves queued -> sending (claimed by exactly one worker, committed before the network
 call) -> sent | queued (retry later) | held (a person decides) | failed. A crash between the
-claim and the record of the outcome leaves a `sending` row; `reconcile_stale` looks in the
-thread for it and never sends it blindly again: found means sent, not found (on a platform
-that can look) means queued again, and a platform that cannot look holds it for a person.
+claim and the record of the outcome leaves `sending` rows; `release_dead_claims` settles
+them and never lets one be sent blindly again: the row that may have reached the platform is
+marked uncertain, so its next attempt looks in the thread first (found means sent, not found
+on a platform that can look means send, a platform that cannot look holds it for a person).
+
+A worker claims a few due replies in one statement, then sends them one at a time in id
+order and commits each outcome before it starts the next send. So of the rows one claim
+left in `sending`, only the one with the smallest id can have been handed to a platform;
+the others were never tried and go back to the queue as they were.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, String, Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
 from socialdesk.connectors.types import Connector, Ref
-from socialdesk.db import rows_changed
+from socialdesk.db import likely, rows_changed
 from socialdesk.desk.context import Desk
 from socialdesk.models import Account, Conversation, Message, Reply
 
@@ -30,7 +39,13 @@ BASE_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 STALE_AFTER = timedelta(minutes=2)
 UNCERTAIN = "uncertain: "
-CLAIM_SLACK = 10
+STOPPED = UNCERTAIN + "the sender stopped during the send"
+# Replies one claim takes: enough to spare most of the per-claim cost, few enough that two
+# workers share a burst and that a dead worker leaves little to put back.
+CLAIM_SIZE = 10
+
+REPLIES = cast(Table, Reply.__table__)
+MESSAGES = cast(Table, Message.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,38 @@ class Outcome:
     reply_id: int
     state: str
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewReply:
+    """A reply to add to the outbox with `queue_many`."""
+
+    account_id: int
+    text: str
+    idempotency_key: str
+    message_id: int | None = None
+    kind: str = "reply"
+    template: str | None = None
+    author: str = "bot"
+    state: str = "queued"
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What one send needs, read for a whole claim in one query."""
+
+    reply_id: int
+    state: str
+    claimed_by: str | None
+    kind: str
+    text: str
+    key: str
+    reason: str | None
+    attempts: int
+    account_id: int
+    account_name: str
+    target: Ref | None
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -57,80 +104,116 @@ def queue_reply(
         select(Reply).where(Reply.idempotency_key == idempotency_key)).one_or_none()
     if existing is not None:
         return existing
+    # Due at once: the claim looks only at rows with a due time, so that its index serves it.
     reply = Reply(account_id=account_id, message_id=message_id, kind=kind, text=text,
                   template=template, author=author, idempotency_key=idempotency_key,
-                  broadcast_id=broadcast_id, state="queued", attempts=0, created_at=now)
+                  broadcast_id=broadcast_id, state="queued", attempts=0, created_at=now,
+                  next_attempt_at=now)
     session.add(reply)
     session.flush()
     return reply
 
 
-def claim(desk: Desk, limit: int = 20) -> list[int]:
-    """Claim up to `limit` due replies for this worker; each is claimed by exactly one."""
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def queue_many(session: Session, replies: Sequence[NewReply], *, now: datetime) -> None:
+    """Add many replies in the caller's transaction, one statement run for all rows (a
+    statement that stays in the compiled cache); a key already in the outbox is skipped."""
+    if not replies:
+        return
+    rows = [dict(account_id=r.account_id, message_id=r.message_id, kind=r.kind, text=r.text,
+                 template=r.template, author=r.author, idempotency_key=r.idempotency_key,
+                 broadcast_id=None, state=r.state, reason=r.reason, attempts=0,
+                 created_at=now, next_attempt_at=now) for r in replies]
+    session.execute(_insert(session)(REPLIES)
+                    .on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+
+
+_DUE = (select(REPLIES.c.id)
+        .where(REPLIES.c.state == "queued", REPLIES.c.next_attempt_at <= bindparam("b_due"),
+               REPLIES.c.account_id.in_(select(Account.id).where(Account.enabled.is_(True))))
+        .order_by(REPLIES.c.next_attempt_at, REPLIES.c.id).limit(bindparam("b_limit")))
+_CLAIM = (update(REPLIES)
+          .values(state="sending", claimed_by=bindparam("b_holder"),
+                  claimed_at=bindparam("b_at"))
+          .returning(REPLIES.c.id))
+# SQLite: the state test makes the claim exclusive on a database without row locks. Told
+# that it is nearly always true, the planner finds the rows by id instead of walking every
+# queued row through the state index.
+_CLAIM_DUE = _CLAIM.where(likely(REPLIES.c.state == "queued"),
+                          REPLIES.c.id.in_(_DUE.scalar_subquery()))
+# PostgreSQL: two workers take different rows instead of queueing behind each other's locks.
+# A separate SELECT, because as a subquery of the UPDATE the UPDATE's own scan waits on rows
+# the other worker holds, and its recheck can come back empty.
+_PICK = _DUE.with_for_update(skip_locked=True, of=REPLIES)
+_CLAIM_PICKED = _CLAIM.where(REPLIES.c.state == "queued",
+                             REPLIES.c.id.in_(bindparam("b_ids", expanding=True)))
+
+
+def claim(desk: Desk, limit: int = CLAIM_SIZE) -> list[int]:
+    """Claim up to `limit` due replies for this worker at once; each is claimed by
+    exactly one worker. Returns their ids in the order they must be sent."""
     now = desk.now()
-    due = (Reply.state == "queued") & or_(Reply.next_attempt_at.is_(None),
-                                         Reply.next_attempt_at <= now)
-    claimed: list[int] = []
-    with desk.sessions() as session, session.begin():
-        # A few more candidates than wanted: without row locks (SQLite) another worker may
-        # take some between this SELECT and the UPDATE, and losing those is no reason to stop.
-        query = (select(Reply.id).join(Account, Account.id == Reply.account_id)
-                 .where(due, Account.enabled.is_(True)).order_by(Reply.id)
-                 .limit(limit + CLAIM_SLACK))
+    params = {"b_due": now, "b_limit": limit, "b_holder": desk.worker_id, "b_at": now}
+    with desk.engine.begin() as conn:
         if desk.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Reply)
-        for reply_id in session.scalars(query).all():
-            if len(claimed) >= limit:
-                break
-            # The state test in WHERE makes the claim exclusive on databases without row locks.
-            changed = rows_changed(session.execute(
-                update(Reply).where(Reply.id == reply_id, Reply.state == "queued")
-                .values(state="sending", claimed_by=desk.worker_id, claimed_at=now,
-                        attempts=Reply.attempts + 1)
-            ))
-            if changed == 1:
-                claimed.append(reply_id)
-    return claimed
+            picked = list(conn.execute(_PICK, params).scalars())
+            if not picked:
+                return []
+            claimed = conn.execute(_CLAIM_PICKED, params | {"b_ids": picked}).scalars().all()
+        else:
+            claimed = conn.execute(_CLAIM_DUE, params).scalars().all()
+    return sorted(int(i) for i in claimed)
 
 
-def _target(session: Session, reply: Reply) -> Ref | None:
-    if reply.message_id is None:
-        return None
-    # The four columns a send needs in one query, rather than two whole rows.
-    row = session.execute(
-        select(Message.platform_id, Message.kind, Message.author_id,
-               Conversation.platform_thread_id)
-        .outerjoin(Conversation, Conversation.id == Message.conversation_id)
-        .where(Message.id == reply.message_id)
-    ).first()
-    if row is None:
-        return None
-    return Ref(platform_id=row.platform_id, kind=row.kind,
-               conversation_id=row.platform_thread_id or "", author_id=row.author_id or "")
+_JOBS = (select(Reply.id, Reply.state, Reply.claimed_by, Reply.kind, Reply.text,
+                Reply.idempotency_key, Reply.reason, Reply.attempts, Reply.account_id,
+                Account.name, Reply.message_id, Message.platform_id,
+                Message.kind.label("mkind"), Message.author_id,
+                Conversation.platform_thread_id)
+         .join(Account, Account.id == Reply.account_id)
+         .outerjoin(Message, Message.id == Reply.message_id)
+         .outerjoin(Conversation, Conversation.id == Message.conversation_id)
+         .where(Reply.id.in_(bindparam("b_ids", expanding=True))))
+
+
+def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
+    jobs = {}
+    for r in conn.execute(_JOBS, {"b_ids": list(reply_ids)}):
+        target = None
+        if r.message_id is not None and r.platform_id is not None:
+            target = Ref(platform_id=r.platform_id, kind=r.mkind,
+                         conversation_id=r.platform_thread_id or "", author_id=r.author_id or "")
+        jobs[int(r.id)] = Job(int(r.id), r.state, r.claimed_by, r.kind, r.text,
+                              r.idempotency_key, r.reason, int(r.attempts), int(r.account_id),
+                              r.name, target)
+    return jobs
 
 
 def send_claimed(desk: Desk, reply_id: int) -> Outcome:
     """Send one reply this worker has claimed, and record the outcome."""
-    with desk.sessions() as session:
-        reply = session.get(Reply, reply_id)
-        if reply is None or reply.state != "sending" or reply.claimed_by != desk.worker_id:
-            return Outcome(reply_id, "lost", "claim no longer ours")
-        account = session.get(Account, reply.account_id)
-        assert account is not None
-        target = _target(session, reply)
-        kind, text, key = reply.kind, reply.text, reply.idempotency_key
-        uncertain = (reply.reason or "").startswith(UNCERTAIN)
-        attempts = reply.attempts
-    try:
-        connector = desk.connector(account.name)
-    except Exception as exc:  # a broken account setting must not stop the other sends
-        return _finish(desk, reply_id, "held", reason=f"account {account.name}: {exc}")
+    with desk.engine.connect() as conn:
+        job = _jobs(conn, [reply_id]).get(reply_id)
+    return _send_job(desk, job, reply_id)
 
+
+def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
+    if job is None or job.state != "sending" or job.claimed_by != desk.worker_id:
+        return Outcome(reply_id, "lost", "claim no longer ours")
+    try:
+        connector = desk.connector(job.account_name)
+    except Exception as exc:  # a broken account setting must not stop the other sends
+        return _finish(desk, reply_id, "held", reason=f"account {job.account_name}: {exc}")
+
+    kind, target, text = job.kind, job.target, job.text
     if kind != "hide":
-        verdict = desk.guard.check_outbound(text, channel=desk.channel(account.name))
+        verdict = desk.guard.check_outbound(text, channel=desk.channel(job.account_name))
         if not verdict.ok:
             return _finish(desk, reply_id, "held",
                            reason="guard: " + ", ".join(verdict.reasons))
+    uncertain = (job.reason or "").startswith(UNCERTAIN)
     if uncertain and target is not None and kind in ("reply", "private"):
         found = _look(connector, target, text)
         if found:
@@ -139,30 +222,35 @@ def send_claimed(desk: Desk, reply_id: int) -> Outcome:
             return _finish(desk, reply_id, "held", reason=(
                 "the last send may have reached the platform and this platform cannot be "
                 "searched: check the thread, then release or cancel"))
+    # An attempt counts from here: the connector is called.
+    attempts = job.attempts + 1
     try:
-        platform_id = _send(connector, kind, target, text, key)
+        platform_id = _send(connector, kind, target, text, job.key)
     except RetryLater as exc:
         # A send that failed this way may still have reached the platform: the next attempt
         # looks in the thread first (hides are harmless to repeat).
         maybe_sent = kind != "hide"
         if attempts >= MAX_ATTEMPTS:
-            return _finish(desk, reply_id, "held",
+            return _finish(desk, reply_id, "held", attempted=True,
                            reason=f"gave up after {attempts} attempts: {exc.reason}")
         retry_at = exc.retry_at or desk.now() + backoff(attempts)
         reason = (UNCERTAIN if maybe_sent else "") + exc.reason
-        return _finish(desk, reply_id, "queued", reason=reason, retry_at=retry_at)
+        return _finish(desk, reply_id, "queued", reason=reason, retry_at=retry_at,
+                       attempted=True)
     except Permanent as exc:
-        _disable_account(desk, account.id, exc.reason)
-        return _finish(desk, reply_id, "held", reason=f"account disabled: {exc.reason}")
+        _disable_account(desk, job.account_id, exc.reason)
+        return _finish(desk, reply_id, "held", reason=f"account disabled: {exc.reason}",
+                       attempted=True)
     except Rejected as exc:
-        return _finish(desk, reply_id, "failed", reason=exc.reason)
+        return _finish(desk, reply_id, "failed", reason=exc.reason, attempted=True)
     except ConnectorError as exc:
-        return _finish(desk, reply_id, "held", reason=f"{UNCERTAIN}{exc.reason}")
+        return _finish(desk, reply_id, "held", reason=f"{UNCERTAIN}{exc.reason}",
+                       attempted=True)
     except Exception as exc:  # outcome unknown: never retried blindly
         log.exception("send of reply %s failed unexpectedly", reply_id)
-        return _finish(desk, reply_id, "held",
+        return _finish(desk, reply_id, "held", attempted=True,
                        reason=f"{UNCERTAIN}unexpected {type(exc).__name__}: check the thread")
-    return _finish(desk, reply_id, "sent", platform_id=platform_id)
+    return _finish(desk, reply_id, "sent", platform_id=platform_id, attempted=True)
 
 
 def _look(connector: Connector, target: Ref, text: str) -> str | None:
@@ -186,42 +274,59 @@ def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: s
     return connector.reply(target, text, key).platform_id
 
 
+# Built once: the outcome of every send is recorded with the same few statements.
+_SETTLE = (
+    update(REPLIES)
+    .where(REPLIES.c.id == bindparam("b_id"), REPLIES.c.state == "sending",
+           REPLIES.c.claimed_by == bindparam("b_holder"))
+    .values(state=bindparam("b_state"), reason=bindparam("b_reason"), claimed_by=None,
+            attempts=REPLIES.c.attempts + bindparam("b_tried"),
+            next_attempt_at=func.coalesce(bindparam("b_retry_at", type_=REPLIES.c.sent_at.type),
+                                          REPLIES.c.next_attempt_at),
+            platform_id=func.coalesce(bindparam("b_platform_id", type_=String()),
+                                      REPLIES.c.platform_id),
+            sent_at=func.coalesce(bindparam("b_sent_at", type_=REPLIES.c.sent_at.type),
+                                  REPLIES.c.sent_at))
+    .returning(REPLIES.c.message_id, REPLIES.c.kind))
+_ANSWERED = (update(MESSAGES)
+             .where(MESSAGES.c.id == bindparam("b_id"), MESSAGES.c.first_response_at.is_(None))
+             .values(first_response_at=bindparam("b_at")))
+_HIDDEN = update(MESSAGES).where(MESSAGES.c.id == bindparam("b_id")).values(hidden=True)
+_REOPEN = (update(MESSAGES)
+           .where(MESSAGES.c.id == bindparam("b_id"),
+                  MESSAGES.c.state.in_(("closed", "waiting")))
+           .values(state="open"))
+
+
 def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
-            platform_id: str | None = None, retry_at: datetime | None = None) -> Outcome:
+            platform_id: str | None = None, retry_at: datetime | None = None,
+            attempted: bool = False) -> Outcome:
     now = desk.now()
-    with desk.sessions() as session, session.begin():
-        reply = session.get(Reply, reply_id)
-        if reply is None:
-            return Outcome(reply_id, "lost")
-        reply.state = state
-        reply.reason = reason
-        reply.next_attempt_at = retry_at
-        if state != "sending":
-            reply.claimed_by = None
-        if state == "sent":
-            reply.platform_id = platform_id
-            reply.sent_at = now
-            reply.reason = None
-            _record_response(session, reply, now)
-        elif state in ("held", "failed") and reply.message_id is not None:
-            message = session.get(Message, reply.message_id)
-            if message is not None and message.state in ("closed", "waiting"):
-                message.state = "open"
+    if state == "queued":
+        retry_at = retry_at or now
+    sent = state == "sent"
+    with desk.engine.begin() as conn:
+        # Only while the claim is still ours: a reply settled by reconciliation meanwhile
+        # belongs to whoever holds it now.
+        row = conn.execute(_SETTLE, {
+            "b_id": reply_id, "b_holder": desk.worker_id, "b_state": state,
+            "b_reason": None if sent else reason, "b_tried": int(attempted),
+            "b_retry_at": retry_at if state == "queued" else None,
+            "b_platform_id": platform_id if sent else None, "b_sent_at": now if sent else None,
+        }).first()
+        if row is None:
+            return Outcome(reply_id, "lost", "claim no longer ours")
+        message_id, kind = row
+        if message_id is not None and sent:
+            # Conditional UPDATEs: no need to load the message (with its raw payload).
+            if kind == "hide":
+                conn.execute(_HIDDEN, {"b_id": message_id})
+            else:
+                conn.execute(_ANSWERED, {"b_id": message_id, "b_at": now})
+        elif message_id is not None and state in ("held", "failed"):
+            conn.execute(_REOPEN, {"b_id": message_id})
     log.info("reply %s -> %s%s", reply_id, state, f" ({reason})" if reason else "")
     return Outcome(reply_id, state, reason or "")
-
-
-def _record_response(session: Session, reply: Reply, now: datetime) -> None:
-    if reply.message_id is None:
-        return
-    # Conditional UPDATEs: no need to load the message (with its raw payload) to set a flag.
-    if reply.kind == "hide":
-        session.execute(update(Message).where(Message.id == reply.message_id)
-                        .values(hidden=True))
-        return
-    session.execute(update(Message).where(Message.id == reply.message_id,
-                                          Message.first_response_at.is_(None))
-                    .values(first_response_at=now))
 
 
 def _disable_account(desk: Desk, account_id: int, reason: str) -> None:
@@ -236,34 +341,106 @@ def _disable_account(desk: Desk, account_id: int, reason: str) -> None:
     log.error("account %s disabled: %s", account_id, reason)
 
 
-def reconcile_stale(desk: Desk, older_than: timedelta = STALE_AFTER) -> list[Outcome]:
-    """Settle `sending` rows whose worker died: mark them uncertain and queue them, so the
-    next attempt looks in the thread before it sends anything."""
-    cutoff = desk.now() - older_than
+@dataclass(frozen=True, slots=True)
+class HeldClaim:
+    """A `sending` row as its claim left it."""
+
+    reply_id: int
+    claimed_by: str
+    claimed_at: datetime | None
+
+
+def release_dead_claims(session: Session, claims: Iterable[HeldClaim],
+                        now: datetime) -> list[Outcome]:
+    """Put the `sending` rows of dead claims back in the queue, in the caller's transaction.
+
+    Per claim (one worker, one claim time) only the smallest id can have been handed to the
+    platform (see the module's note): that one is marked uncertain, so its next attempt
+    looks in the thread first; the rest were never tried and keep the reason they had.
+    """
+    groups: dict[tuple[str, datetime | None], list[int]] = {}
+    for held in claims:
+        groups.setdefault((held.claimed_by, held.claimed_at), []).append(held.reply_id)
     outcomes = []
-    with desk.sessions() as session, session.begin():
-        stale = session.scalars(
-            select(Reply).where(Reply.state == "sending", Reply.claimed_at < cutoff)
-        ).all()
-        for reply in stale:
-            changed = rows_changed(session.execute(
-                update(Reply).where(Reply.id == reply.id, Reply.state == "sending",
-                                    Reply.claimed_by == reply.claimed_by)
-                .values(state="queued", claimed_by=None, next_attempt_at=None,
-                        reason=UNCERTAIN + "the sender stopped during the send")
-            ))
-            if changed:
-                outcomes.append(Outcome(reply.id, "queued", "reconcile"))
+    for (holder, _at), ids in groups.items():
+        first, *untried = sorted(ids)
+        settle = update(REPLIES).where(REPLIES.c.state == "sending",
+                                       REPLIES.c.claimed_by == holder)
+        if rows_changed(session.execute(
+                settle.where(REPLIES.c.id == first)
+                .values(state="queued", claimed_by=None, next_attempt_at=now, reason=STOPPED))):
+            outcomes.append(Outcome(first, "queued", "reconcile: uncertain"))
+        if untried:
+            back = session.execute(
+                settle.where(REPLIES.c.id.in_(untried))
+                .values(state="queued", claimed_by=None, next_attempt_at=now)
+                .returning(REPLIES.c.id)).scalars().all()
+            outcomes.extend(Outcome(int(i), "queued", "reconcile: not tried") for i in back)
     return outcomes
 
 
+def _sending(session: Session, *conditions: Any) -> list[HeldClaim]:
+    rows = session.execute(
+        select(REPLIES.c.id, REPLIES.c.claimed_by, REPLIES.c.claimed_at)
+        .where(REPLIES.c.state == "sending", *conditions)).all()
+    return [HeldClaim(int(r.id), r.claimed_by or "", r.claimed_at) for r in rows]
+
+
+def reconcile_stale(desk: Desk, older_than: timedelta = STALE_AFTER) -> list[Outcome]:
+    """Settle `sending` rows whose worker died (claimed longer ago than `older_than`), and
+    give a due time to queued rows written without one, so that the claim sees them."""
+    now = desk.now()
+    cutoff = now - older_than
+    with desk.sessions() as session, session.begin():
+        session.execute(update(REPLIES).where(REPLIES.c.state == "queued",
+                                              REPLIES.c.next_attempt_at.is_(None))
+                        .values(next_attempt_at=REPLIES.c.created_at))
+        stale = _sending(session, REPLIES.c.claimed_at < cutoff)
+        return release_dead_claims(session, stale, now)
+
+
+def release_claims_of(desk: Desk, holders: Iterable[str]) -> list[Outcome]:
+    """Settle every `sending` row of the named workers, known to be dead."""
+    names = sorted(set(holders))
+    if not names:
+        return []
+    with desk.sessions() as session, session.begin():
+        return release_dead_claims(session, _sending(session, REPLIES.c.claimed_by.in_(names)),
+                                   desk.now())
+
+
+def sending_holders(desk: Desk, like: str) -> list[str]:
+    """Workers matching the LIKE pattern `like` that hold `sending` rows."""
+    with desk.sessions() as session:
+        return sorted({str(h) for h in session.scalars(
+            select(REPLIES.c.claimed_by).where(REPLIES.c.state == "sending",
+                                               REPLIES.c.claimed_by.like(like))) if h})
+
+
+def _release_unsent(desk: Desk, reply_ids: Sequence[int]) -> None:
+    with desk.sessions() as session, session.begin():
+        session.execute(update(REPLIES).where(
+            REPLIES.c.id.in_(reply_ids), REPLIES.c.state == "sending",
+            REPLIES.c.claimed_by == desk.worker_id).values(state="queued", claimed_by=None))
+
+
 def run_once(desk: Desk, limit: int = 20) -> list[Outcome]:
-    # One claim per send: a worker that dies strands only the reply it was sending, not a
-    # batch of unsent ones that would each count an attempt and need a look in the thread.
-    outcomes = []
-    for _ in range(limit):
-        claimed = claim(desk, 1)
+    """Claim and send up to `limit` due replies, a claim of CLAIM_SIZE at a time."""
+    outcomes: list[Outcome] = []
+    while len(outcomes) < limit:
+        claimed = claim(desk, min(CLAIM_SIZE, limit - len(outcomes)))
         if not claimed:
             break
-        outcomes.append(send_claimed(desk, claimed[0]))
+        with desk.engine.connect() as conn:
+            jobs = _jobs(conn, claimed)
+        for index, reply_id in enumerate(claimed):
+            try:
+                outcomes.append(_send_job(desk, jobs.get(reply_id), reply_id))
+            except Exception:
+                # This one's outcome is unknown and stays for reconciliation; the rest of
+                # the claim was never tried and goes back to the queue now.
+                rest = claimed[index + 1:]
+                if rest:
+                    _release_unsent(desk, rest)
+                raise
     return outcomes

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,17 +34,87 @@ def find_ticket_numbers(text: str) -> list[str]:
     return [format_number(int(y), int(n)) for y, n in TICKET_NUMBER.findall(text)]
 
 
+def allocate_numbers(session: Session, year: int, count: int) -> list[str]:
+    """Allocate the next `count` numbers of `year` as one block; safe with concurrent
+    writers on both databases (the counter row's update serialises them)."""
+    if count < 1:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert_or_skip = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert_or_skip(TicketCounter).values(year=year, last=0)
+                    .on_conflict_do_nothing(index_elements=["year"]))
+    last = session.execute(
+        update(TicketCounter).where(TicketCounter.year == year)
+        .values(last=TicketCounter.last + count).returning(TicketCounter.last)
+    ).scalar_one()
+    return [format_number(year, serial) for serial in range(last - count + 1, last + 1)]
+
+
 def next_number(session: Session, year: int) -> str:
     """Allocate the next number of `year`; safe with concurrent writers on both databases."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(TicketCounter).values(year=year, last=0)
-                    .on_conflict_do_nothing(index_elements=["year"]))
-    serial = session.execute(
-        update(TicketCounter).where(TicketCounter.year == year)
-        .values(last=TicketCounter.last + 1).returning(TicketCounter.last)
-    ).scalar_one()
-    return format_number(year, serial)
+    return allocate_numbers(session, year, 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    """A ticket to open for a message, with what the requester is known by."""
+
+    message_id: int
+    service_id: str
+    item_id: str | None
+    summary: str
+    requester_platform: str | None = None
+    requester_id: str | None = None
+    requester_handle: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedTicket:
+    id: int
+    number: str
+    message_id: int
+    owner_unit: str
+    due_at: datetime
+
+
+TICKETS = cast(Table, Ticket.__table__)
+TICKET_EVENTS = cast(Table, TicketEvent.__table__)
+
+
+def open_tickets(
+    session: Session, requests: Sequence[TicketRequest], *, catalog: Catalog,
+    calendar: WorkingCalendar, now: datetime, actor: str = "bot",
+) -> list[OpenedTicket]:
+    """Open many tickets in a few statements (numbers as one block), in request order."""
+    if not requests:
+        return []
+    numbers = allocate_numbers(session, now.astimezone(calendar.tz).year, len(requests))
+    opened: list[OpenedTicket] = []
+    rows = []
+    hours_of = []
+    for request, number in zip(requests, numbers, strict=True):
+        hours = catalog.hours_for(request.service_id, request.item_id)
+        hours_of.append(hours)
+        owner = catalog.owner_for(request.service_id, request.item_id)
+        due = calendar.add(now, hours)
+        rows.append(dict(
+            number=number, message_id=request.message_id,
+            requester_platform=request.requester_platform,
+            requester_id=request.requester_id, requester_handle=request.requester_handle,
+            service_id=request.service_id, item_id=request.item_id, owner_unit=owner,
+            summary=request.summary[:500], state="open", opened_at=now, due_at=due,
+            resolved_at=None))
+        opened.append(OpenedTicket(0, number, request.message_id, owner, due))
+    ids = session.execute(insert(TICKETS).returning(TICKETS.c.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
+    opened = [OpenedTicket(int(i), t.number, t.message_id, t.owner_unit, t.due_at)
+              for i, t in zip(ids, opened, strict=True)]
+    session.execute(insert(TICKET_EVENTS), [
+        dict(ticket_id=t.id, at=now, actor=actor, kind="opened",
+             detail={"service": r.service_id, "item": r.item_id, "hours": hours,
+                     "owner_unit": t.owner_unit})
+        for t, r, hours in zip(opened, requests, hours_of, strict=True)])
+    return opened
 
 
 def open_ticket(

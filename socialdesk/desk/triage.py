@@ -1,26 +1,39 @@
-"""The triage worker: rules on each new message, and the first step in the same transaction.
+"""The triage worker: rules on new messages in batches, and each one's first step.
 
-Per message, one transaction: store the classification (with the rules that fired), then
-queue the bot's first reply, open a ticket, queue a hide of a public comment with personal
-data, or leave the message for an agent. A message is claimed by a conditional UPDATE of
-its `triaged_at`, so two workers never both act on it.
+A batch is read, its rules and replies are worked out with no write lock held, then one
+short write transaction claims the batch (a conditional UPDATE of `triaged_at`, so two
+workers never both act on a message) and stores every result with a few bulk statements:
+the classification (with the rules that fired), the bot's first replies, the tickets (their
+numbers allocated as one block) and hides of public comments with personal data. A message
+left for an agent gets that too. On PostgreSQL the batch is read with SKIP LOCKED, so two
+workers take different messages; on SQLite the claim sorts out any overlap.
+
+A message whose rules fail goes to an agent without holding up its batch; a batch whose
+write fails is triaged again one message at a time.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from socialdesk.db import rows_changed
 from socialdesk.desk.context import Desk
-from socialdesk.desk.outbox import queue_reply
-from socialdesk.desk.respond import Plan, plan
-from socialdesk.desk.tickets import STATE_WORDS, by_number, find_ticket_numbers, open_ticket
+from socialdesk.desk.outbox import NewReply, queue_many
+from socialdesk.desk.respond import plan
+from socialdesk.desk.tickets import (
+    STATE_WORDS,
+    OpenedTicket,
+    TicketRequest,
+    by_number,
+    find_ticket_numbers,
+    open_tickets,
+)
 from socialdesk.models import Account, Message
 from socialdesk.rules.replies import ReplyError
 
@@ -30,6 +43,8 @@ STATE_AFTER = {
     "auto_reply": "closed", "refuse": "closed", "redirect_private": "closed",
     "escalate": "waiting", "agent": "open", "ignore": "ignored",
 }
+MESSAGES = cast(Table, Message.__table__)
+TRIAGE_ERROR = "triage_error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +56,39 @@ class TriageOutcome:
     held: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What triage reads of a new message."""
+
+    id: int
+    account_id: int
+    account_name: str
+    platform: str
+    kind: str
+    text: str
+    author_id: str | None
+    author_handle: str | None
+
+
+@dataclass(slots=True)
+class Decision:
+    """One message's result and first step, worked out before anything is written."""
+
+    pending: Pending
+    values: dict[str, Any]
+    channel: str = ""
+    template: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    ticket_for: TicketRequest | None = None
+    text: str | None = None
+    held: str | None = None
+    hide: bool = False
+
+    @property
+    def action(self) -> str:
+        return str(self.values["action"])
+
+
 def pending_ids(desk: Desk, limit: int = 100) -> list[int]:
     with desk.sessions() as session:
         query = (select(Message.id).where(Message.triaged_at.is_(None))
@@ -49,8 +97,13 @@ def pending_ids(desk: Desk, limit: int = 100) -> list[int]:
 
 
 def run_once(desk: Desk, limit: int = 100) -> list[TriageOutcome]:
+    seen: list[int] = []
+    try:
+        return _triage_batch(desk, limit=limit, seen=seen)
+    except Exception:
+        log.exception("triage of a batch of %d failed; triaging them one by one", len(seen))
     outcomes = []
-    for message_id in pending_ids(desk, limit):
+    for message_id in seen:
         try:
             outcome = triage_message(desk, message_id)
         except Exception:
@@ -62,90 +115,171 @@ def run_once(desk: Desk, limit: int = 100) -> list[TriageOutcome]:
 
 
 def triage_message(desk: Desk, message_id: int) -> TriageOutcome | None:
+    """Triage one message; None if it is triaged already (or another worker has it)."""
+    outcomes = _triage_batch(desk, only=message_id)
+    return outcomes[0] if outcomes else None
+
+
+def _triage_batch(desk: Desk, *, limit: int = 1, only: int | None = None,
+                  seen: list[int] | None = None) -> list[TriageOutcome]:
     now = desk.now()
     with desk.sessions() as session, session.begin():
-        # SKIP LOCKED (PostgreSQL; SQLite has no row locks and ignores it): a message
-        # another worker is triaging right now is passed over at once, instead of waiting
-        # for that worker's whole transaction only to find it taken.
-        free = (select(Message.id).where(Message.id == message_id,
-                                         Message.triaged_at.is_(None))
-                .with_for_update(skip_locked=True).scalar_subquery())
-        claimed = rows_changed(session.execute(
-            update(Message).where(Message.id == free).values(triaged_at=now)))
-        if claimed != 1:
-            return None  # another worker has it
-        message = session.get(Message, message_id)
-        assert message is not None
-        account = session.get(Account, message.account_id)
-        assert account is not None
-        channel = desk.channel(account.name)
-        result = desk.triage.run(message.text, channel=channel, kind=message.kind)
-        c = result.classification
-        message.service_id, message.item_id, message.intent = c.service, c.item, c.intent
-        message.action, message.confidence = result.action, result.confidence
-        message.rules, message.pii = list(result.rules), list(result.pii)
-        message.state = STATE_AFTER[result.action]
-        step = plan(action=result.action, intent=c.intent, service=c.service, item=c.item,
-                    rules=result.rules, known_templates=desk.replies.template_names(),
-                    topic=_topic(desk, c.service, c.item))
-        return _act(desk, session, message, account.name, channel, step, now)
+        # SQLite takes its write lock at the first write, so reading and the rules hold
+        # none; PostgreSQL keeps the rows it read locked, and the other workers skip them.
+        batch = _read_pending(session, desk, limit=limit, only=only)
+        if seen is not None:
+            seen.extend(p.id for p in batch)
+        if not batch:
+            return []
+        decisions = _decide_all(desk, session, batch, now)
+        return _write(desk, session, decisions, now)
 
 
-def _act(desk: Desk, session: Session, message: Message, account_name: str, channel: str,
-         step: Plan, now: datetime) -> TriageOutcome:
-    context: dict[str, Any] = dict(step.context)
-    template = step.template
-    ticket_number = None
+def _read_pending(session: Session, desk: Desk, *, limit: int,
+                  only: int | None) -> list[Pending]:
+    query = (select(Message.id, Message.account_id, Account.name, Message.platform,
+                    Message.kind, Message.text, Message.author_id, Message.author_handle)
+             .join(Account, Account.id == Message.account_id)
+             .where(Message.triaged_at.is_(None)))
+    if only is not None:
+        query = query.where(Message.id == only)
+    query = query.order_by(Message.id).limit(limit)
+    if desk.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Message)
+    return [Pending(int(r.id), int(r.account_id), r.name, r.platform, r.kind, r.text,
+                    r.author_id, r.author_handle) for r in session.execute(query)]
+
+
+def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
+                now: datetime) -> list[Decision]:
+    known = desk.replies.template_names()
+    outside: dict[str, Any] = {}
     if not desk.calendar.is_open(now):
-        context["next_open"] = desk.calendar.next_open(now)
-    if message.intent == "ticket_status" and message.action == "auto_reply":
-        template, found = _ticket_status(session, desk, message, context)
+        outside["next_open"] = desk.calendar.next_open(now)
+    decisions = []
+    for pending in batch:
+        try:
+            decisions.append(_decide(desk, session, pending, known, outside))
+        except Exception:
+            log.exception("triage of message %s failed; handing it to an agent", pending.id)
+            decisions.append(Decision(pending, _values(None, "agent", "open", [TRIAGE_ERROR]),
+                                      held=TRIAGE_ERROR))
+    return decisions
+
+
+def _values(result: Any, action: str, state: str, rules: list[str],
+            pii: list[str] | None = None) -> dict[str, Any]:
+    c = result.classification if result is not None else None
+    return {
+        "service_id": c.service if c else None, "item_id": c.item if c else None,
+        "intent": c.intent if c else None, "action": action,
+        "confidence": result.confidence if result is not None else None,
+        "rules": rules, "pii": pii or [], "state": state,
+    }
+
+
+def _decide(desk: Desk, session: Session, pending: Pending, known: Sequence[str],
+            outside: dict[str, Any]) -> Decision:
+    channel = desk.channel(pending.account_name)
+    result = desk.triage.run(pending.text, channel=channel, kind=pending.kind)
+    c = result.classification
+    decision = Decision(pending, _values(result, result.action, STATE_AFTER[result.action],
+                                         list(result.rules), list(result.pii)),
+                        channel=channel)
+    step = plan(action=result.action, intent=c.intent, service=c.service, item=c.item,
+                rules=result.rules, known_templates=known,
+                topic=_topic(desk, c.service, c.item))
+    context: dict[str, Any] = dict(step.context) | outside
+    template = step.template
+    if c.intent == "ticket_status" and result.action == "auto_reply":
+        template, found = _ticket_status(session, pending, context)
         if found is None and template == "ticket_status_not_found":
-            message.state = "open"  # a person checks what the user is asking about
-    if step.open_ticket and message.service_id is not None:
-        ticket = open_ticket(session, message=message, service_id=message.service_id,
-                             item_id=message.item_id, catalog=desk.catalog,
-                             calendar=desk.calendar, now=now)
-        ticket_number = ticket.number
-        context.update(ticket=ticket.number, due=ticket.due_at)
+            decision.values["state"] = "open"  # a person checks what the user is asking about
+    if step.open_ticket and c.service is not None:
+        decision.ticket_for = TicketRequest(
+            message_id=pending.id, service_id=c.service, item_id=c.item,
+            summary=pending.text[:500], requester_platform=pending.platform,
+            requester_id=pending.author_id, requester_handle=pending.author_handle)
     elif template == "escalate":
         template = "agent_holding"  # no service to send it to: a person decides
-        message.state = "open"
-    held = None
-    if template is not None:
-        held = _queue_text(desk, session, message, account_name, channel, template, context, now)
-    if step.hide and "hide" in desk.connector(account_name).capabilities:
-        queue_reply(session, account_id=message.account_id, message_id=message.id, kind="hide",
-                    text="", idempotency_key=f"message:{message.id}:hide", now=now)
-    return TriageOutcome(message.id, message.action or "agent", template, ticket_number, held)
+        decision.values["state"] = "open"
+    decision.template, decision.context = template, context
+    if template is not None and decision.ticket_for is None:
+        _render(desk, decision)  # a ticket's reply waits for its number
+    decision.hide = step.hide and "hide" in desk.connector(pending.account_name).capabilities
+    return decision
 
 
-def _queue_text(desk: Desk, session: Session, message: Message, account_name: str,
-                channel: str, template: str, context: dict[str, Any], now: datetime) -> str | None:
-    key = f"message:{message.id}:first"
+def _render(desk: Desk, decision: Decision) -> None:
+    assert decision.template is not None
     try:
-        text = desk.replies.render(template, channel=channel, **context)
+        decision.text = desk.replies.render(decision.template, channel=decision.channel,
+                                            **decision.context)
     except ReplyError as exc:
         # A canned reply the guard refuses must never go out; a person writes one instead.
-        message.state = "open"
-        reply = queue_reply(session, account_id=message.account_id, message_id=message.id,
-                            text=f"[{template}]", template=template, idempotency_key=key, now=now)
-        reply.state, reply.reason = "held", f"template {template}: {exc}"
-        return reply.reason
-    queue_reply(session, account_id=message.account_id, message_id=message.id, text=text,
-                template=template, idempotency_key=key, now=now)
-    return None
+        decision.held = f"template {decision.template}: {exc}"
+        decision.values["state"] = "open"
 
 
-def _ticket_status(session: Session, desk: Desk, message: Message,
+def _write(desk: Desk, session: Session, decisions: Sequence[Decision],
+           now: datetime) -> list[TriageOutcome]:
+    ids = [d.pending.id for d in decisions]
+    claimed = set(session.execute(
+        update(MESSAGES).where(MESSAGES.c.id.in_(ids), MESSAGES.c.triaged_at.is_(None))
+        .values(triaged_at=now).returning(MESSAGES.c.id)).scalars())
+    mine = [d for d in decisions if d.pending.id in claimed]  # the rest: another worker's
+    if not mine:
+        return []
+    tickets = _open_tickets(desk, session, mine, now)
+    # Bound names must differ from the column names an UPDATE sets.
+    session.execute(
+        update(MESSAGES).where(MESSAGES.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in mine[0].values}),
+        [{"b_id": d.pending.id} | {f"b_{k}": v for k, v in d.values.items()} for d in mine])
+    queue_many(session, _replies(mine), now=now)
+    return [TriageOutcome(d.pending.id, d.action, d.template,
+                          tickets[d.pending.id].number if d.pending.id in tickets else None,
+                          d.held) for d in mine]
+
+
+def _open_tickets(desk: Desk, session: Session, decisions: Sequence[Decision],
+                  now: datetime) -> dict[int, OpenedTicket]:
+    wanted = [d for d in decisions if d.ticket_for is not None]
+    opened = open_tickets(session, [d.ticket_for for d in wanted if d.ticket_for is not None],
+                          catalog=desk.catalog, calendar=desk.calendar, now=now)
+    for decision, ticket in zip(wanted, opened, strict=True):
+        decision.context.update(ticket=ticket.number, due=ticket.due_at)
+        if decision.template is not None:
+            _render(desk, decision)
+    return {t.message_id: t for t in opened}
+
+
+def _replies(decisions: Sequence[Decision]) -> list[NewReply]:
+    replies = []
+    for d in decisions:
+        p = d.pending
+        if d.template is not None and d.text is not None:
+            replies.append(NewReply(p.account_id, d.text, f"message:{p.id}:first",
+                                    message_id=p.id, template=d.template))
+        elif d.template is not None:
+            replies.append(NewReply(p.account_id, f"[{d.template}]", f"message:{p.id}:first",
+                                    message_id=p.id, template=d.template, state="held",
+                                    reason=d.held))
+        if d.hide:
+            replies.append(NewReply(p.account_id, "", f"message:{p.id}:hide",
+                                    message_id=p.id, kind="hide"))
+    return replies
+
+
+def _ticket_status(session: Session, pending: Pending,
                    context: dict[str, Any]) -> tuple[str, Any]:
-    for number in find_ticket_numbers(message.text):
+    for number in find_ticket_numbers(pending.text):
         ticket = by_number(session, number)
         if ticket is None:
             context["ticket"] = number
             continue
-        owner = (ticket.requester_platform == message.platform
-                 and ticket.requester_id == message.author_id)
+        owner = (ticket.requester_platform == pending.platform
+                 and ticket.requester_id == pending.author_id)
         if not owner:
             context["ticket"] = number
             return "ticket_status_ask_dm", ticket
@@ -171,5 +305,5 @@ def _hand_to_agent(desk: Desk, message_id: int) -> TriageOutcome | None:
             return None
         message.triaged_at = message.triaged_at or desk.now()
         message.action, message.state = "agent", "open"
-        message.rules = ["triage_error"]
-    return TriageOutcome(message_id, "agent", None, held="triage_error")
+        message.rules = [TRIAGE_ERROR]
+    return TriageOutcome(message_id, "agent", None, held=TRIAGE_ERROR)
