@@ -125,7 +125,7 @@ class RunResult:
     intake_seconds: float
     latencies_ms: list[float]
     replied: int
-    claims_lost: float  # share of triage claims another worker had already taken
+    per_claim: float  # messages triaged per claim statement (the batch that was won)
     note: str = ""
 
     @property
@@ -141,8 +141,8 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
     desk.triage.run("warm up", channel="twitter", kind="mention")
     for account in ACCOUNTS:
         desk.connector(account.name)
-    # A triage claim is one conditional UPDATE of triaged_at; those that change no row
-    # were lost to another worker that had picked the same pending ids.
+    # A triage claim is one conditional UPDATE of triaged_at over a whole batch; messages
+    # per claim shows how much of each batch a worker won.
     claims = [0]
 
     def count_claims(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -191,15 +191,15 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     finally:
         stop.set()
     sends: list[tuple[str, int]] = []
-    claims_tried = claims_lost = 0
+    claims = triaged = 0
     for _ in procs:
         try:
             _index, stamps, attempts, won = results.get(timeout=60)
         except queue.Empty:
             break
         sends.extend(stamps)
-        claims_tried += attempts
-        claims_lost += attempts - won
+        claims += attempts
+        triaged += won
     for proc in procs:
         proc.join(timeout=30)
     engine.dispose()
@@ -212,7 +212,7 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     note = "" if drained else "stalled: not every message was worked"
     return RunResult(spec, (drained or time.monotonic_ns()) / 1e9 - first / 1e9,
                      (intake_done - first) / 1e9, latencies, len(first_send),
-                     claims_lost / claims_tried if claims_tried else 0.0, note)
+                     triaged / claims if claims else 0.0, note)
 
 
 def _feed_and_drain(spec: RunSpec, settings: Settings, engine: Engine,
@@ -273,7 +273,7 @@ def _work_left(desk: Desk) -> int:
 def print_table(results: list[RunResult]) -> None:
     head = (f"{'database':<11}{'workers':>8}{'offered':>10}{'messages':>10}{'replies':>9}"
             f"{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'intake/s':>10}"
-            f"{'lost claims':>13}")
+            f"{'msgs/claim':>13}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -283,7 +283,7 @@ def print_table(results: list[RunResult]) -> None:
               f"{r.spec.messages:>10,}{r.replied:>9,}{r.per_second:>9,.0f}"
               f"{percentile(lat, 0.5):>9.1f}{percentile(lat, 0.99):>9.1f}"
               f"{(lat[-1] if lat else float('nan')):>9.1f}{intake_rate:>10,.0f}"
-              f"{r.claims_lost:>13.0%}"
+              f"{r.per_claim:>13.1f}"
               + (f"  {r.note}" if r.note else ""))
 
 

@@ -8,7 +8,9 @@ Sends are recorded as made, duplicates included, so a test can see a double send
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -120,6 +122,7 @@ class SandboxNetwork:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA busy_timeout=30000")
@@ -128,22 +131,32 @@ class SandboxNetwork:
         finally:
             db.close()
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: nothing is held open across a fork or
-        # a kill, and each `with` block is one transaction.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per thread, opened again after a fork: a connection per operation
+        # cost a checkpoint at every close, the largest cost of a simulated send.
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             db.execute("PRAGMA busy_timeout=30000")
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+            # WAL with NORMAL sync survives a killed process; only a power cut could lose
+            # the last sends, which a simulated network can afford.
+            db.execute("PRAGMA synchronous=NORMAL")
+            local.db, local.pid = db, os.getpid()
+        connection: sqlite3.Connection = local.db
+        return connection
+
+    @contextmanager
+    def _db(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction: IMMEDIATE for writes, so they queue rather than fail; reads do not
+        take the write lock."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -197,14 +210,14 @@ class SandboxNetwork:
     # -- what the connector uses ------------------------------------------------------------
 
     def start(self) -> datetime:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'start'").fetchone()
         if row is None:
             raise LookupError(f"sandbox network {self.path} has no scenario loaded")
         return datetime.fromisoformat(row[0])
 
     def account(self, name: str) -> tuple[str, str] | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT as_platform, handle FROM accounts WHERE name = ?",
                              (name,)).fetchone()
         return (str(row[0]), str(row[1])) if row else None
@@ -224,7 +237,7 @@ class SandboxNetwork:
         return Fault(str(row[1]), float(row[3]))
 
     def has_fault(self, account: str, kind: str) -> bool:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT 1 FROM faults WHERE account = ? AND kind = ? LIMIT 1",
                              (account, kind)).fetchone()
         return row is not None
@@ -235,9 +248,10 @@ class SandboxNetwork:
         = (offset in seconds, seq) of the last one already taken."""
         start = self.start()
         horizon = (now - start).total_seconds()
-        with self._db() as db:
-            db.row_factory = sqlite3.Row
-            rows = db.execute(
+        with self._db(write=False) as db:
+            cursor = db.cursor()
+            cursor.row_factory = sqlite3.Row
+            rows = cursor.execute(
                 "SELECT * FROM messages WHERE account = ? AND stream = ? "
                 "AND (offset_s > ? OR (offset_s = ? AND seq > ?)) AND offset_s <= ? "
                 "ORDER BY offset_s, seq LIMIT ?",
@@ -269,13 +283,13 @@ class SandboxNetwork:
         params: tuple[str, ...] = ()
         if account is not None:
             query, params = query + " WHERE account = ?", (account,)
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(query + " ORDER BY seq", params).fetchall()
         return [Sent(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
                 for r in rows]
 
     def find_send(self, account: str, target_id: str, text: str) -> str | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT platform_id FROM sends WHERE account = ? AND target_id = ? AND text = ? "
                 "AND action IN ('reply', 'private') ORDER BY seq LIMIT 1",
