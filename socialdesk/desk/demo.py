@@ -230,6 +230,17 @@ def settled(desk: Desk) -> bool:
     return not untriaged and not waiting
 
 
+def command_name() -> str:
+    """How this shell reaches the command: the virtualenv's script when it is not on PATH."""
+    script = Path(sys.executable).parent / "socialdesk"
+    if shutil.which("socialdesk") == str(script) or not script.exists():
+        return "socialdesk"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
              out: TextIO = sys.stdout) -> str:
     paths = DemoPaths(root or PROJECT_ROOT / "var" / "demo")
@@ -267,9 +278,10 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
         daemon.stop()
     report = summary(desk, network)
     print(report, file=out)
+    command = command_name()
     print(f"\nThe day is kept in {paths.root}. Try:\n"
-          f"  socialdesk --config {paths.settings} queue\n"
-          f"  socialdesk --config {paths.settings} show 3", file=out)
+          f"  {command} --config {paths.settings} queue\n"
+          f"  {command} --config {paths.settings} show 3", file=out)
     desk.close()
     return report
 
