@@ -23,6 +23,7 @@ COMMANDS = (
     "socialdesk.cli.accounts",
     "socialdesk.cli.rules",
     "socialdesk.cli.agent",
+    "socialdesk.cli.review",
     "socialdesk.cli.daemon",
     "socialdesk.cli.demo",
 )
