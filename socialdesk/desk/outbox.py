@@ -221,7 +221,7 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         if not connector.can_find_reply(target):
             return _finish(desk, reply_id, "held", reason=(
                 "the last send may have reached the platform and this platform cannot be "
-                "searched: check the thread, then release or cancel"))
+                "searched: check the thread, then `socialdesk release`, `mark-sent` or `cancel`"))
     # An attempt counts from here: the connector is called.
     attempts = job.attempts + 1
     try:
