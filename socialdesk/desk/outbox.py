@@ -31,6 +31,7 @@ from socialdesk.connectors.types import Connector, Ref
 from socialdesk.db import likely, rows_changed
 from socialdesk.desk.context import Desk
 from socialdesk.models import Account, Conversation, Message, Reply
+from socialdesk.settings import redact
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,7 @@ _REOPEN = (update(MESSAGES)
 def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
             platform_id: str | None = None, retry_at: datetime | None = None,
             attempted: bool = False) -> Outcome:
+    reason = redact(reason) if reason else reason  # stored and shown to supervisors
     now = desk.now()
     if state == "queued":
         retry_at = retry_at or now
@@ -330,6 +332,7 @@ def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
 
 
 def _disable_account(desk: Desk, account_id: int, reason: str) -> None:
+    reason = redact(reason)
     now = desk.now()
     with desk.sessions() as session, session.begin():
         account = session.get(Account, account_id)

@@ -13,6 +13,7 @@ from socialdesk.desk.context import Desk
 from socialdesk.desk.intake import current_cursor, store_page
 from socialdesk.desk.outbox import backoff
 from socialdesk.models import Account, PollCursor
+from socialdesk.settings import redact
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 10
@@ -82,6 +83,7 @@ def poll_stream(desk: Desk, account_name: str, stream: str,
 
 def _note_error(desk: Desk, account_name: str, stream: str, reason: str, *,
                 retry_at: object = None, disable: bool = False) -> None:
+    reason = redact(reason)  # it is stored and shown: no token a library may have quoted
     now = desk.now()
     with desk.sessions() as session, session.begin():
         account = session.scalars(select(Account).where(Account.name == account_name)).one()
