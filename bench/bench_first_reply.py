@@ -31,14 +31,14 @@ from common import (
     machine_lines,
     mixed_messages,
     percentile,
+    prepare_daemon_run,
     running_daemon,
     settled,
     wait_until_polling,
-    write_settings,
 )
 from sqlalchemy import Engine
 
-from socialdesk.connectors.sandbox_network import SandboxNetwork, Scenario
+from socialdesk.connectors.sandbox_network import SandboxNetwork
 
 LEAD_IN = 2.0  # seconds after the daemon's first polls before a message can appear
 
@@ -92,12 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="socialdesk-bench-") as tmp, \
             fresh_database(args.database, Path(tmp), args.pg_url) as db:
         workdir = Path(tmp)
-        network = SandboxNetwork(workdir / "network.db")
-        start = datetime.now(UTC)
-        network.load(Scenario(ACCOUNTS, ()), start)
-        settings_path = workdir / "socialdesk.toml"
-        write_settings(settings_path, db.daemon_url, workdir / "network.db",
-                       poll_interval=args.poll_interval, open_around=start.date())
+        network, settings_path, start = prepare_daemon_run(workdir, db, args.poll_interval)
         print(f"daemon: socialdesk run, default tick, poll interval {args.poll_interval} s, "
               f"{len(ACCOUNTS)} sandbox accounts on {db.kind}; {count} messages appearing "
               f"at random over {window:.0f} s", flush=True)

@@ -26,14 +26,12 @@ from common import (
     load_line,
     machine_lines,
     mixed_messages,
+    prepare_daemon_run,
     rss_kib,
     running_daemon,
     settled,
     wait_until_polling,
-    write_settings,
 )
-
-from socialdesk.connectors.sandbox_network import SandboxNetwork, Scenario
 
 AIM_MB = 150.0
 
@@ -66,12 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="socialdesk-bench-") as tmp, \
             fresh_database(args.database, Path(tmp), args.pg_url) as db:
         workdir = Path(tmp)
-        network = SandboxNetwork(workdir / "network.db")
-        start = datetime.now(UTC)
-        network.load(Scenario(ACCOUNTS, ()), start)
-        settings_path = workdir / "socialdesk.toml"
-        write_settings(settings_path, db.daemon_url, workdir / "network.db",
-                       poll_interval=args.poll_interval, open_around=start.date())
+        network, settings_path, start = prepare_daemon_run(workdir, db, args.poll_interval)
         print(f"daemon: socialdesk run, default tick, poll interval {args.poll_interval} s, "
               f"{len(ACCOUNTS)} sandbox accounts on {db.kind}; {count} messages over "
               f"{window:.0f} s", flush=True)

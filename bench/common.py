@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -26,7 +26,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select, text
 
 from socialdesk.connectors.sandbox_demo import SCRIPT
-from socialdesk.connectors.sandbox_network import ScenarioAccount, ScenarioMessage
+from socialdesk.connectors.sandbox_network import (
+    SandboxNetwork,
+    Scenario,
+    ScenarioAccount,
+    ScenarioMessage,
+)
 from socialdesk.db import make_engine
 from socialdesk.migrate import upgrade
 from socialdesk.models import Message, PollCursor, Reply
@@ -167,6 +172,18 @@ def write_settings(path: Path, database_url: str, network: Path, *,
     path.write_text(settings_toml(database_url, network, poll_interval=poll_interval,
                                   open_around=open_around), encoding="utf-8")
     return load_settings(path, environ={})
+
+
+def prepare_daemon_run(workdir: Path, db: Database,
+                       poll_interval: int) -> tuple[SandboxNetwork, Path, datetime]:
+    """An empty sandbox network starting now and a settings file for `socialdesk run`."""
+    network = SandboxNetwork(workdir / "network.db")
+    start = datetime.now(UTC)
+    network.load(Scenario(ACCOUNTS, ()), start)
+    settings_path = workdir / "socialdesk.toml"
+    write_settings(settings_path, db.daemon_url, workdir / "network.db",
+                   poll_interval=poll_interval, open_around=start.date())
+    return network, settings_path, start
 
 
 @contextmanager

@@ -102,7 +102,7 @@ def reply(
     A template gets the message's open ticket (number, due time, status) and, outside
     working hours, the next opening as context; `variables` add to or override that.
     """
-    actor = _actor(actor)
+    actor = checked_actor(actor)
     if (template is None) == (text is None):
         raise InvalidRequest("give either a template or a text, not both or neither")
     with desk.sessions() as session, session.begin():
@@ -135,7 +135,7 @@ def _reply_once(desk: Desk, session: Session, message_id: int, *, actor: str,
         message.state = "waiting"
     else:
         message.state, message.closed_at = "closed", now
-    _audit(session, now, actor, "reply", "message", message.id,
+    audit(session, now, actor, "reply", "message", message.id,
            reply_id=queued.id, idempotency_key=key, template=template, kind=kind)
     return ReplyQueued(message.id, queued.id, key, kind, template, body, message.state)
 
@@ -170,7 +170,7 @@ def escalate(
 ) -> Escalated:
     """Open a ticket to the catalog item's owner unit (unless one is open for the message),
     acknowledge it to the user with the ticket number, and leave the message waiting."""
-    actor = _actor(actor)
+    actor = checked_actor(actor)
     now = desk.now()
     with desk.sessions() as session, session.begin():
         message = _message(session, message_id)
@@ -191,7 +191,7 @@ def escalate(
             # The agent's choice of service is the better answer to "what is this about".
             message.service_id, message.item_id = service_id, item_id
         message.state, message.closed_at = "waiting", None
-        _audit(session, now, actor, "escalate", "message", message.id, ticket=ticket.number,
+        audit(session, now, actor, "escalate", "message", message.id, ticket=ticket.number,
                opened=opened, service=ticket.service_id, item=ticket.item_id,
                owner_unit=ticket.owner_unit, reply_id=reply_id)
         return Escalated(message.id, ticket.number, opened, ticket.service_id, ticket.item_id,
@@ -221,7 +221,7 @@ def _target(catalog: Catalog, message: Message, service_id: str | None,
 
 
 def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
-    actor = _actor(actor)
+    actor = checked_actor(actor)
     now = desk.now()
     with desk.sessions() as session, session.begin():
         message = _message(session, message_id)
@@ -231,7 +231,7 @@ def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
         # Closing twice keeps the first time, which is the one the digest counts.
         if previous != "closed" or message.closed_at is None:
             message.closed_at = now
-        _audit(session, now, actor, "close", "message", message.id, previous=previous,
+        audit(session, now, actor, "close", "message", message.id, previous=previous,
                note=note)
         return Closed(message.id, previous, message.closed_at)
 
@@ -240,7 +240,7 @@ def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
 
 def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
                      note: str = "") -> TicketView:
-    actor = _actor(actor)
+    actor = checked_actor(actor)
     if state not in SETTABLE_TICKET_STATES:
         raise InvalidRequest(f"a ticket can be set to {', '.join(SETTABLE_TICKET_STATES)}, "
                              f"not {state!r}")
@@ -251,7 +251,7 @@ def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
             raise InvalidRequest(f"ticket {ticket.number} is already {state}")
         previous = ticket.state
         change_state(session, ticket, state, actor=actor, now=now, note=note)
-        _audit(session, now, actor, "ticket_state", "ticket", ticket.number,
+        audit(session, now, actor, "ticket_state", "ticket", ticket.number,
                previous=previous, state=state, note=note)
         session.flush()
         session.refresh(ticket, ["events"])
@@ -297,7 +297,7 @@ def _render(desk: Desk, template: str, channel: str, context: Mapping[str, Any])
         raise InvalidRequest(str(exc)) from None
 
 
-def _actor(actor: str) -> str:
+def checked_actor(actor: str) -> str:
     name = actor.strip()
     if not name or len(name) > ACTOR_MAX:
         raise InvalidRequest(f"the acting user must be 1 to {ACTOR_MAX} characters, "
@@ -305,7 +305,7 @@ def _actor(actor: str) -> str:
     return name
 
 
-def _audit(session: Session, now: datetime, actor: str, action: str, object_type: str,
+def audit(session: Session, now: datetime, actor: str, action: str, object_type: str,
            object_id: int | str, **detail: Any) -> None:
     session.add(AuditLog(at=now, actor=actor, action=action, object_type=object_type,
                          object_id=str(object_id), detail=detail))

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialdesk.desk.actions import _actor, _audit
+from socialdesk.desk.actions import audit, checked_actor
 from socialdesk.desk.context import Desk
 from socialdesk.desk.views import InvalidRequest, NotFound
 from socialdesk.models import Account, Message, Reply
@@ -63,7 +63,7 @@ def _held(session: Session, reply_id: int) -> Reply:
 
 def release(desk: Desk, reply_id: int, *, actor: str) -> Reviewed:
     """Send a held reply again (the thread was checked and it is not there)."""
-    actor, now = _actor(actor), desk.now()
+    actor, now = checked_actor(actor), desk.now()
     with desk.sessions() as session, session.begin():
         reply = _held(session, reply_id)
         if (reply.reason or "").startswith(NOT_RELEASABLE):
@@ -74,13 +74,13 @@ def release(desk: Desk, reply_id: int, *, actor: str) -> Reviewed:
         reply.state, reply.reason, reply.next_attempt_at = "queued", None, now
         reply.attempts = 0
         reply.approved_by_id = None
-        _audit(session, now, actor, "reply_release", "reply", reply_id, reason=previous)
+        audit(session, now, actor, "reply_release", "reply", reply_id, reason=previous)
     return Reviewed(reply_id, "queued")
 
 
 def mark_sent(desk: Desk, reply_id: int, *, actor: str, platform_id: str) -> Reviewed:
     """Record a held reply as sent: a person found it in the thread."""
-    actor, now = _actor(actor), desk.now()
+    actor, now = checked_actor(actor), desk.now()
     if not platform_id.strip():
         raise InvalidRequest("give the id of the reply found on the platform")
     with desk.sessions() as session, session.begin():
@@ -90,7 +90,7 @@ def mark_sent(desk: Desk, reply_id: int, *, actor: str, platform_id: str) -> Rev
             message = session.get(Message, reply.message_id)
             if message is not None and message.first_response_at is None:
                 message.first_response_at = now
-        _audit(session, now, actor, "reply_mark_sent", "reply", reply_id,
+        audit(session, now, actor, "reply_mark_sent", "reply", reply_id,
                platform_id=platform_id.strip(), reason=reply.reason)
         reply.reason = None
     return Reviewed(reply_id, "sent")
@@ -98,7 +98,7 @@ def mark_sent(desk: Desk, reply_id: int, *, actor: str, platform_id: str) -> Rev
 
 def cancel(desk: Desk, reply_id: int, *, actor: str, note: str = "") -> Reviewed:
     """Drop a held reply; its message goes back to the agents' queue."""
-    actor, now = _actor(actor), desk.now()
+    actor, now = checked_actor(actor), desk.now()
     with desk.sessions() as session, session.begin():
         reply = _held(session, reply_id)
         reply.state = "cancelled"
@@ -106,6 +106,6 @@ def cancel(desk: Desk, reply_id: int, *, actor: str, note: str = "") -> Reviewed
             message = session.get(Message, reply.message_id)
             if message is not None and message.state != "ignored":
                 message.state = "open"
-        _audit(session, now, actor, "reply_cancel", "reply", reply_id, reason=reply.reason,
+        audit(session, now, actor, "reply_cancel", "reply", reply_id, reason=reply.reason,
                note=note)
     return Reviewed(reply_id, "cancelled")
