@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from socialdesk.clock import WorkingCalendar
-from socialdesk.clock_rules import public_holidays
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.core.clock_rules import public_holidays
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = 2 * 365 * 86400

@@ -45,16 +45,16 @@ from common import (
 )
 from sqlalchemy import Engine, event, func, select
 
-from socialdesk.cli.setup import sync_accounts_with
 from socialdesk.connectors.sandbox import SandboxConnector
 from socialdesk.connectors.sandbox_network import SandboxNetwork, Scenario
 from socialdesk.connectors.types import Connector, Page, SendResult, Target
+from socialdesk.core.settings import AccountConfig, Settings, load_settings
+from socialdesk.demo.simclock import SimClock
 from socialdesk.desk import outbox, triage
+from socialdesk.desk.accounts import sync_accounts as sync_accounts_with
 from socialdesk.desk.context import Desk
 from socialdesk.desk.poll import poll_stream
-from socialdesk.desk.simclock import SimClock
-from socialdesk.models import Message, Reply
-from socialdesk.settings import AccountConfig, Settings, load_settings
+from socialdesk.store.models import Message, Reply
 
 STALL_SECONDS = 60.0
 

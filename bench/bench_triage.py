@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import pii_kinds
 from socialdesk.rules.replies import Replies
-from socialdesk.rules.triage import Triage
 from socialdesk.rules.types import PUBLIC_KINDS
 
 T = TypeVar("T")

@@ -25,24 +25,24 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, text
 
-from socialdesk.connectors.sandbox_demo import SCRIPT
 from socialdesk.connectors.sandbox_network import (
     SandboxNetwork,
     Scenario,
     ScenarioAccount,
     ScenarioMessage,
 )
-from socialdesk.db import make_engine
-from socialdesk.migrate import upgrade
-from socialdesk.models import Message, PollCursor, Reply
-from socialdesk.settings import PROJECT_ROOT, Settings, load_settings
+from socialdesk.core.settings import Settings, load_settings
+from socialdesk.demo.scenario import SCRIPT
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
+from socialdesk.store.models import Message, PollCursor, Reply
 
 WIB = ZoneInfo("Asia/Jakarta")
 # A working Monday morning, so replies are the in-hours ones and no job waits for opening.
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTHON = Path(sys.executable)
-REPO = PROJECT_ROOT
+REPO = Path(__file__).resolve().parent.parent
 
 # The four sandbox accounts, one per imitated platform, and the demo account each stands in
 # for when the demo script's texts are replayed.
@@ -144,15 +144,10 @@ def fresh_database(kind: str, workdir: Path, pg_url: str) -> Iterator[Database]:
 def settings_toml(database_url: str, network: Path, *, poll_interval: int = 10,
                   accounts: Sequence[ScenarioAccount] = ACCOUNTS,
                   open_around: date | None = None) -> str:
-    """A settings file for the sandbox accounts, with the repository's catalog and rules.
+    """A settings file for the sandbox accounts, with the packaged catalog and rules.
     `open_around`: the desk is open all day on that date and the days either side, so a
     daemon on the wall clock polls at its working-hours pace whenever the bench runs."""
-    config = REPO / "config"
-    parts = [
-        f'[database]\nurl = "{database_url}"\n\n'
-        f'[paths]\ncatalog = "{config / "catalog.yaml"}"\n'
-        f'rules = "{config / "rules"}"\nreplies = "{config / "replies"}"\n'
-    ]
+    parts = [f'[database]\nurl = "{database_url}"\n']
     if open_around is not None:
         days = ", ".join(f'"{open_around + timedelta(days=d)}"' for d in (-1, 0, 1))
         parts.append(f'\n[working_hours]\ntimezone = "UTC"\nopen = "00:00"\n'

@@ -2,7 +2,7 @@
 baseline whose figures are out-of-fold (5-fold cross-validation on the same set).
 
 Two rule columns: "rules" is the classifier and `decide` alone; "triage" is what the desk
-runs (socialdesk.rules.triage: the classifier plus the inbound guard's second opinion).
+runs (socialdesk.rules.assess: the classifier plus the inbound guard's second opinion).
 
     .venv/bin/python bench/eval_rules.py [--data ../shared/data/dev.jsonl] [--ids odd|even|all]
         [--errors] [--no-baseline]
@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from socialdesk.rules.assess import Triage  # noqa: E402
 from socialdesk.rules.classify import Classifier  # noqa: E402
 from socialdesk.rules.decide import decide  # noqa: E402
-from socialdesk.rules.triage import Triage  # noqa: E402
 from socialdesk.rules.types import PUBLIC_KINDS  # noqa: E402
 
 PiiFinder = Callable[[str], list[str]]

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialdesk.db import make_engine, session_factory
-from socialdesk.migrate import upgrade
-from socialdesk.models import Base
+from socialdesk.store.db import make_engine, session_factory
+from socialdesk.store.migrate import upgrade
+from socialdesk.store.models import Base
 
 PG_ENV = "SOCIALDESK_TEST_DATABASE_URL"
 REPO = Path(__file__).resolve().parent.parent

@@ -32,12 +32,11 @@ from socialdesk.connectors.sandbox_network import (
     ScenarioMessage,
     Sent,
 )
-from socialdesk.db import make_engine
-from socialdesk.migrate import upgrade
-from socialdesk.models import Account, Message, PollCursor, Reply
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
+from socialdesk.store.models import Account, Message, PollCursor, Reply
 
 REPO = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO / "config"
 READY = "socialdesk running as"
 LEADS = "leads the pollers"
 PG_ENV = "SOCIALDESK_TEST_DATABASE_URL"
@@ -86,9 +85,6 @@ def write_config(path: Path, *, database_url: str, network: Path,
     days = [str(today + timedelta(days=d)) for d in (-1, 0, 1, 2)]
     lines = [
         "[database]", f"url = {_toml(database_url)}", "",
-        "[paths]", f"catalog = {_toml(str(CONFIG_DIR / 'catalog.yaml'))}",
-        f"rules = {_toml(str(CONFIG_DIR / 'rules'))}",
-        f"replies = {_toml(str(CONFIG_DIR / 'replies'))}", "",
         "[working_hours]", 'open = "00:00"', 'close = "23:59:59"',
         f"open_dates = {_toml(days)}", "",
     ]

@@ -11,18 +11,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from socialdesk.cli.setup import sync_accounts_with
 from socialdesk.connectors.sandbox_network import (
     SandboxNetwork,
     Scenario,
     ScenarioAccount,
     ScenarioMessage,
 )
+from socialdesk.core.settings import Settings, parse_settings
+from socialdesk.demo.simclock import ManualClock
 from socialdesk.desk import outbox, triage
+from socialdesk.desk.accounts import sync_accounts as sync_accounts_with
 from socialdesk.desk.context import Desk
 from socialdesk.desk.poll import poll_stream
-from socialdesk.desk.simclock import ManualClock
-from socialdesk.settings import DEFAULT_CONFIG_DIR, Settings, parse_settings
 
 WIB = timezone(timedelta(hours=7))
 # Monday 30 November 2026, 07:30 WIB: half an hour before the desk opens.
@@ -70,7 +70,7 @@ def make_settings(tmp_path: Path, network: Path, accounts: Sequence[tuple[str, s
             for name, plat, stream in accounts
         ],
     }
-    return parse_settings(data, "test-settings", DEFAULT_CONFIG_DIR, {})
+    return parse_settings(data, "test-settings", None, {})
 
 
 def make_rig(engine: Engine, tmp_path: Path, *, now: datetime = START,

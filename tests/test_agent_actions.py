@@ -1,4 +1,4 @@
-"""The agent operations of socialdesk.desk.actions, on SQLite and (when configured) PostgreSQL,
+"""The agent operations of socialdesk.app.actions, on SQLite and (when configured) PostgreSQL,
 with a simulated clock: Tuesday 10 March 2026, 09:30 WIB, an ordinary working day."""
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from socialdesk.catalog import Catalog, load_catalog
-from socialdesk.clock import WorkingCalendar
-from socialdesk.db import session_factory, transaction
-from socialdesk.desk import actions
+from socialdesk.app import actions
+from socialdesk.core.catalog import Catalog, load_catalog
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.core.settings import parse_settings
 from socialdesk.desk import triage as triage_worker
 from socialdesk.desk.context import Desk
 from socialdesk.desk.tickets import STATE_WORDS
-from socialdesk.models import Account, AuditLog, Conversation, Message, Reply, Ticket
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
-from socialdesk.rules.triage import Triage
-from socialdesk.settings import Settings
+from socialdesk.store.db import session_factory, transaction
+from socialdesk.store.models import Account, AuditLog, Conversation, Message, Reply, Ticket
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=WIB)
@@ -43,8 +43,7 @@ class SimClock:
 @cache
 def _parts() -> tuple[Catalog, Triage, Guard, Replies]:
     guard = Guard.default()
-    return load_catalog(), Triage.default(), guard, Replies.load(REPO / "config" / "replies",
-                                                                 guard)
+    return load_catalog(), Triage.default(), guard, Replies.load(None, guard)
 
 
 @pytest.fixture
@@ -55,10 +54,7 @@ def clock() -> SimClock:
 @pytest.fixture
 def desk(engine: Engine, clock: SimClock) -> Desk:
     catalog, triage, guard, replies = _parts()
-    settings = Settings(source="test", database_url=str(engine.url),
-                        catalog_path=REPO / "config" / "catalog.yaml",
-                        rules_dir=REPO / "config" / "rules",
-                        replies_dir=REPO / "config" / "replies")
+    settings = parse_settings({}, "test", None, {})
     return Desk(settings=settings, engine=engine, sessions=session_factory(engine),
                 calendar=WorkingCalendar(), catalog=catalog, _triage=triage, guard=guard,
                 replies=replies, now=clock, worker_id="test")

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select, text, update
 
-from socialdesk.db import make_engine
 from socialdesk.desk import outbox, triage
 from socialdesk.desk.context import Desk
 from socialdesk.desk.poll import poll_stream
 from socialdesk.desk.tickets import allocate_numbers, next_number
-from socialdesk.models import Message, Reply, Ticket
-from socialdesk.rules.triage import Triage
+from socialdesk.rules.assess import Triage
+from socialdesk.store.db import make_engine
+from socialdesk.store.models import Message, Reply, Ticket
 from tests.desk_helpers import START, Rig, make_rig
 
 NOON = START + timedelta(hours=4, minutes=30)
@@ -243,7 +243,7 @@ def test_it_allocates_ticket_numbers_as_a_block(rig: Rig) -> None:
 @pytest.mark.postgres
 def test_it_replaces_a_pooled_connection_the_server_closed(
         pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("socialdesk.db.PING_AFTER_IDLE", 0.0)
+    monkeypatch.setattr("socialdesk.store.db.PING_AFTER_IDLE", 0.0)
     engine = make_engine(pg_url, pool_size=1, max_overflow=0)
     admin = make_engine(pg_url)
     try:

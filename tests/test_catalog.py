@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import yaml
 
-from socialdesk.catalog import CatalogError, load_catalog, parse_catalog
+from socialdesk.core.catalog import CatalogError, load_catalog, parse_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialdesk.catalog import Catalog, load_catalog
+from socialdesk.core.catalog import Catalog, load_catalog
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
-from socialdesk.rules.triage import Triage
 
 
 @lru_cache(maxsize=1)
@@ -1136,7 +1136,7 @@ def test_it_breaks_item_name_ties_the_same_way_whatever_the_hash_seed() -> None:
     import sys
 
     script = (
-        "from socialdesk.catalog import load_catalog\n"
+        "from socialdesk.core.catalog import load_catalog\n"
         "from socialdesk.rules.names import NameIndex\n"
         "from socialdesk.rules.normalize import tokens\n"
         "index = NameIndex.build(load_catalog())\n"

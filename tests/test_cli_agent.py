@@ -14,9 +14,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialdesk.cli import agent, main
-from socialdesk.db import make_engine, session_factory, transaction
-from socialdesk.migrate import upgrade
-from socialdesk.models import Account, AuditLog, Message, Reply, Ticket
+from socialdesk.store.db import make_engine, session_factory, transaction
+from socialdesk.store.migrate import upgrade
+from socialdesk.store.models import Account, AuditLog, Message, Reply, Ticket
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=WIB)
@@ -48,10 +48,7 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     upgrade(engine)
     config = tmp_path / "socialdesk.toml"
     config.write_text(
-        f'[database]\nurl = "sqlite:///{db}"\n\n[paths]\n'
-        f'catalog = "{REPO / "config" / "catalog.yaml"}"\n'
-        f'rules = "{REPO / "config" / "rules"}"\n'
-        f'replies = "{REPO / "config" / "replies"}"\n', encoding="utf-8")
+        f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
     yield Shell(config, session_factory(engine), capsys)
     engine.dispose()
 

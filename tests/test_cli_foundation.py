@@ -8,19 +8,19 @@ import pytest
 from sqlalchemy import select
 
 from socialdesk.cli import main
-from socialdesk.db import make_engine, session_factory
-from socialdesk.migrate import current_revision, head_revision
-from socialdesk.models import Account
+from socialdesk.core.resources import EXAMPLE_SETTINGS, default_path
+from socialdesk.store.db import make_engine, session_factory
+from socialdesk.store.migrate import current_revision, head_revision
+from socialdesk.store.models import Account
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "socialdesk.toml"
-    example = Path(__file__).resolve().parent.parent / "config" / "socialdesk.example.toml"
+    example = default_path(EXAMPLE_SETTINGS)
     body = example.read_text().replace(
-        'url = "sqlite:///var/socialdesk.db"', f'url = "sqlite:///{tmp_path}/desk.db"')
-    path.write_text(body.replace('catalog = "catalog.yaml"', 'catalog = "{}"'.format(
-        example.parent / "catalog.yaml")))
+        'url = "sqlite:///socialdesk.db"', f'url = "sqlite:///{tmp_path}/desk.db"')
+    path.write_text(body)
     return path
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialdesk.clock import WorkingCalendar
-from socialdesk.settings import HoursChange, WorkingHours
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.core.settings import HoursChange, WorkingHours
 
 JKT = ZoneInfo("Asia/Jakarta")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -20,7 +20,7 @@ from socialdesk.connectors.sandbox_network import (
 from socialdesk.desk import outbox, triage
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import Outcome
-from socialdesk.models import Lease, Message, Reply
+from socialdesk.store.models import Lease, Message, Reply
 from tests.crash_rig import (
     ACCOUNTS,
     LEADS,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from socialdesk.catalog import load_catalog
+from socialdesk.core.catalog import load_catalog
 from socialdesk.rules.types import ACTIONS, INTENTS, REFUSAL_INTENTS
 
 DATA = Path(__file__).resolve().parent.parent / "data"

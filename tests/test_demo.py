@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from socialdesk.connectors.sandbox_network import SandboxNetwork
-from socialdesk.db import make_engine, session_factory
-from socialdesk.desk.demo import run_demo
-from socialdesk.models import Message, Reply
+from socialdesk.demo.day import run_demo
+from socialdesk.store.db import make_engine, session_factory
+from socialdesk.store.models import Message, Reply
 
 
 def test_it_runs_a_whole_day_and_answers_everything_within_the_rule(tmp_path: Path) -> None:

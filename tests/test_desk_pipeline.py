@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from socialdesk.desk import outbox, sla, triage
 from socialdesk.desk.outbox import queue_reply
 from socialdesk.desk.poll import poll_stream
-from socialdesk.models import Account, Message, PollCursor, Reply, SlaEvent, Ticket
+from socialdesk.store.models import Account, Message, PollCursor, Reply, SlaEvent, Ticket
 from tests.desk_helpers import START, Rig, make_rig
 
 NOON = timedelta(hours=4, minutes=30)  # 12:00 WIB on the scenario's Monday
@@ -273,8 +273,8 @@ def test_it_records_a_ticket_fulfilment_breach_once(rig: Rig) -> None:
 
 
 def test_it_stores_no_revealed_secret_in_an_accounts_last_error(rig: Rig) -> None:
+    from socialdesk.core.settings import Secret
     from socialdesk.desk.poll import _note_error
-    from socialdesk.settings import Secret
 
     token = Secret("EAAG-token-quoted-by-a-library", "SOCIALDESK_SB_X_TOKEN").reveal()
     rig.clock.set(START + NOON)

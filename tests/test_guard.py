@@ -7,9 +7,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from socialdesk.core import resources
 from socialdesk.rules import guard as guard_module
-from socialdesk.rules.guard import DEFAULT_GUARD, Guard, GuardConfigError, check_outbound
-from socialdesk.rules.triage import Triage
+from socialdesk.rules.assess import Triage
+from socialdesk.rules.guard import Guard, GuardConfigError, check_outbound
 from socialdesk.rules.types import ACTIONS, Verdict
 
 GUARD = Guard.default()
@@ -98,7 +99,7 @@ def test_it_fails_closed_when_something_breaks_inside(monkeypatch: pytest.Monkey
 def test_it_fails_closed_when_its_rules_cannot_load(monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
     guard_module._default_guard.cache_clear()
-    monkeypatch.setattr(guard_module, "DEFAULT_GUARD", tmp_path / "missing.yaml")
+    monkeypatch.setattr(guard_module, "default_path", lambda *_a, **_k: tmp_path / "missing.yaml")
     try:
         assert check_outbound("Halo Kak", channel="instagram") == Verdict(False, ("guard_error",))
     finally:
@@ -106,7 +107,7 @@ def test_it_fails_closed_when_its_rules_cannot_load(monkeypatch: pytest.MonkeyPa
 
 
 def test_it_refuses_a_broken_config(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_GUARD.read_text(encoding="utf-8"))
+    data = yaml.safe_load(resources.default_path(resources.GUARD).read_text(encoding="utf-8"))
     data["outbound"]["abusive"] = ["(unclosed"]
     path = tmp_path / "guard.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")

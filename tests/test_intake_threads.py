@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from socialdesk.connectors.sandbox_network import ScenarioMessage
 from socialdesk.desk.poll import poll_stream
-from socialdesk.models import Conversation, Message, PollCursor
+from socialdesk.store.models import Conversation, Message, PollCursor
 from tests.desk_helpers import START, make_rig
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import io
 import logging
 
-from socialdesk.logs import MaskingFilter
-from socialdesk.settings import Secret, redact
+from socialdesk.core.settings import Secret, redact
+from socialdesk.runtime.logs import MaskingFilter
 
 
 def _logger(stream: io.StringIO) -> logging.Logger:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from socialdesk.desk import outbox, triage
 from socialdesk.desk.poll import poll_stream
-from socialdesk.metrics import Metrics
+from socialdesk.runtime.metrics import Metrics
 from tests.desk_helpers import START, make_rig
 
 

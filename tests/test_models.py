@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialdesk.db import transaction
-from socialdesk.migrate import current_revision, head_revision, upgrade
-from socialdesk.models import Account, Base, Message, Reply, Ticket, TicketEvent
+from socialdesk.store.db import transaction
+from socialdesk.store.migrate import current_revision, head_revision, upgrade
+from socialdesk.store.models import Account, Base, Message, Reply, Ticket, TicketEvent
 
 WIB = timezone(timedelta(hours=7))
 

@@ -6,12 +6,12 @@ from hypothesis import strategies as st
 
 from socialdesk.rules import matcher as matcher_module
 from socialdesk.rules import normalize as normalize_module
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.guard import INBOUND_TOPICS, OUTBOUND_TOPICS, Guard, fold
 from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import any_search, gate, required_literals
-from socialdesk.rules.triage import Triage
 
 GUARD = Guard.default()
 CLASSIFIER = Classifier.default()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from socialdesk.core import resources
 from socialdesk.rules.guard import Guard
-from socialdesk.rules.replies import DEFAULT_REPLIES, Replies, ReplyBlocked, ReplyError, render
+from socialdesk.rules.replies import Replies, ReplyBlocked, ReplyError, render
 from socialdesk.rules.types import ACTIONS
 
 WIB = timezone(timedelta(hours=7))
@@ -70,7 +71,7 @@ def test_it_refuses_missing_values_and_naive_times() -> None:
 
 def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "replies"
-    shutil.copytree(DEFAULT_REPLIES, target)
+    shutil.copytree(resources.default_path(resources.REPLIES), target)
     return target
 
 

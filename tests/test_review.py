@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from socialdesk.desk import outbox, review, triage
+from socialdesk.app import review
+from socialdesk.app.views import InvalidRequest
+from socialdesk.desk import outbox, triage
 from socialdesk.desk.outbox import queue_reply
-from socialdesk.desk.views import InvalidRequest
-from socialdesk.models import AuditLog, Message, Reply
+from socialdesk.store.models import AuditLog, Message, Reply
 from tests.desk_helpers import START, Rig, make_rig
 
 NOON = timedelta(hours=4, minutes=30)

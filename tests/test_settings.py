@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from socialdesk.settings import (
+from socialdesk.core.resources import EXAMPLE_SETTINGS, default_path
+from socialdesk.core.settings import (
     MissingSecret,
     Secret,
     SettingsError,
@@ -14,7 +15,7 @@ from socialdesk.settings import (
     read_secret,
 )
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "socialdesk.example.toml"
+EXAMPLE = default_path(EXAMPLE_SETTINGS)
 
 
 def _write(tmp_path: Path, body: str) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 
 from socialdesk.cli.common import UsageError, settings_from
 from socialdesk.connectors import ConnectorError, connector_for
-from socialdesk.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig
 
 
 def register(sub: Any) -> None:

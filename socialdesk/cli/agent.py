@@ -1,6 +1,6 @@
 """`socialdesk queue|show|reply|escalate|close|ticket`: an agent's shift from the shell.
 
-The work is done by socialdesk.desk.actions; this module parses, prints and maps errors to
+The work is done by socialdesk.app.actions; this module parses, prints and maps errors to
 exit statuses (1: the guard refused a reply, 2: bad input or an unknown id).
 """
 
@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from socialdesk.app import actions
 from socialdesk.cli.common import UsageError, add_tz_option, settings_from, zone
-from socialdesk.clock_format import zone_label
-from socialdesk.desk import actions
+from socialdesk.core.clock_format import zone_label
 from socialdesk.desk.context import Desk, wall_clock
-from socialdesk.migrate import current_revision, head_revision
-from socialdesk.models import MESSAGE_STATES
+from socialdesk.store.migrate import require_current
+from socialdesk.store.models import MESSAGE_STATES
 
 USER_ENV = "SOCIALDESK_USER"
 PREVIEW = 60
@@ -118,8 +118,7 @@ def _id(text: str) -> int:
 def _desk(args: argparse.Namespace) -> Iterator[Desk]:
     desk = Desk.from_settings(settings_from(args), now=clock)
     try:
-        if current_revision(desk.engine) != head_revision(desk.engine):
-            raise UsageError("the database schema is not current: run `socialdesk db upgrade`")
+        require_current(desk.engine)
         yield desk
     finally:
         desk.close()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from socialdesk.cli.common import UsageError, add_tz_option, parse_time, settings_from, zone
-from socialdesk.clock import WorkingCalendar
+from socialdesk.core.clock import WorkingCalendar
 
 
 def register(sub: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialdesk.catalog import Catalog, Item, Module, Service, load_catalog
 from socialdesk.cli.common import UsageError, settings_from
+from socialdesk.core.catalog import Catalog, Item, Module, Service, load_catalog
 
 
 def register(sub: Any) -> None:

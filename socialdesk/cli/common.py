@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from socialdesk.settings import Settings, load_settings
+from socialdesk.core.settings import Settings, load_settings
 
 WIB = ZoneInfo("Asia/Jakarta")
 

@@ -6,14 +6,15 @@ import argparse
 import logging
 from typing import Any
 
-from socialdesk.cli.common import UsageError, settings_from
-from socialdesk.cli.setup import sync_accounts
-from socialdesk.db import make_engine
+from socialdesk.cli.common import UsageError
+from socialdesk.core.settings import load_settings
+from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
-from socialdesk.desk.daemon import ROLES, Daemon, Intervals
-from socialdesk.logs import setup_logging
-from socialdesk.metrics import Metrics
-from socialdesk.migrate import current_revision, head_revision
+from socialdesk.runtime.daemon import ROLES, Daemon, Intervals
+from socialdesk.runtime.logs import setup_logging
+from socialdesk.runtime.metrics import Metrics
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import require_current
 
 
 def register(sub: Any) -> None:
@@ -56,11 +57,10 @@ def intervals(tick: float | None) -> Intervals:
 def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     roles = parse_roles(args.roles)
-    settings = settings_from(args)
+    settings = load_settings(args.config, required=True)
     engine = make_engine(settings.database_url)
-    if current_revision(engine) != head_revision(engine):
-        raise UsageError("the database schema is not current: run `socialdesk db upgrade`")
-    sync_accounts(settings)
+    require_current(engine)
+    sync_accounts(engine, settings)
     desk = Desk.from_settings(settings, engine=engine, worker_id=args.worker_id)
     if not any(a.enabled for a in settings.accounts) and "poll" in roles:
         logging.getLogger("socialdesk").warning(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from socialdesk.cli.common import UsageError
-from socialdesk.desk.demo import run_demo
+from socialdesk.demo.day import run_demo
 
 
 def register(sub: Any) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from socialdesk.app import review
 from socialdesk.cli.agent import _actor, _add_actor, _desk, _time
 from socialdesk.cli.common import UsageError, add_tz_option, zone
-from socialdesk.desk import review
 
 
 def register(sub: Any) -> None:

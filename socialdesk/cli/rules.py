@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO, get_args
 
 from socialdesk.cli.common import UsageError
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
-from socialdesk.rules.triage import Triage
 from socialdesk.rules.types import Channel, Kind
 
 CHANNELS: tuple[str, ...] = get_args(Channel)

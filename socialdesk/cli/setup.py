@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-
-from socialdesk.cli.common import settings_from
-from socialdesk.db import make_engine, session_factory, transaction
-from socialdesk.migrate import current_revision, head_revision, upgrade
-from socialdesk.models import Account
-from socialdesk.settings import DEFAULT_CONFIG_DIR, AccountConfig, Settings
+from socialdesk.cli.common import UsageError, settings_from
+from socialdesk.core.resources import EXAMPLE_SETTINGS, default_path
+from socialdesk.core.settings import CONFIG_NAME, Settings, find_config, load_settings
+from socialdesk.desk.accounts import sync_accounts as sync_accounts_with
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import current_revision, head_revision, upgrade
 
 
 def register(sub: Any) -> None:
     init = sub.add_parser(
-        "init", help="create config/socialdesk.toml and the database, ready for a new user",
-        description="Copy the example settings (unless a settings file exists), create or "
-                    "upgrade the database schema and register the configured accounts.",
+        "init", help="create the settings file and the database, ready for a new user",
+        description="Copy the example settings to --config, $SOCIALDESK_CONFIG or "
+                    "./socialdesk.toml (unless it exists), create or upgrade the database "
+                    "schema in the state directory and register the configured accounts.",
     )
+    init.add_argument("--copy-defaults", action="store_true",
+                      help="also copy the packaged catalog, rules, guard, replies and lexicon "
+                           "beside the settings file and point [paths] at them, for editing")
     init.set_defaults(func=cmd_init)
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -38,44 +42,21 @@ def sync_accounts(settings: Settings) -> list[str]:
         engine.dispose()
 
 
-def sync_accounts_with(engine: Engine, settings: Settings) -> list[str]:
-    """Make the accounts table match the settings: add new ones, update handle/enabled."""
-    changed: list[str] = []
-    with transaction(session_factory(engine)) as session:
-        existing = {a.name: a for a in session.scalars(select(Account))}
-        for config in settings.accounts:
-            changed.extend(_sync_one(session, existing.get(config.name), config))
-    return changed
-
-
-def _sync_one(session: Any, row: Account | None, config: AccountConfig) -> list[str]:
-    if row is None:
-        session.add(Account(name=config.name, platform=config.platform,
-                            handle=config.handle, enabled=config.enabled))
-        return [f"added account {config.name} ({config.platform} @{config.handle})"]
-    notes = []
-    if row.platform != config.platform or row.handle != config.handle:
-        row.platform, row.handle = config.platform, config.handle
-        notes.append(f"updated account {config.name}")
-    if not config.enabled and row.enabled:
-        row.enabled = False
-        row.disabled_reason = "disabled in settings"
-        notes.append(f"disabled account {config.name}")
-    elif config.enabled and not row.enabled and row.disabled_reason == "disabled in settings":
-        row.enabled, row.disabled_reason = True, None
-        notes.append(f"enabled account {config.name}")
-    return notes
-
-
 def cmd_init(args: argparse.Namespace) -> int:
-    if not args.config:
-        own = DEFAULT_CONFIG_DIR / "socialdesk.toml"
-        if not own.exists():
-            shutil.copyfile(DEFAULT_CONFIG_DIR / "socialdesk.example.toml", own)
-            print(f"created {own} from the example; edit it to add your accounts")
-        else:
-            print(f"settings: {own} (kept)")
-    settings = settings_from(args)
+    target = find_config(args.config) or Path.cwd() / CONFIG_NAME
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(default_path(EXAMPLE_SETTINGS), target)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        print(f"created {target} from the example; edit it to add your accounts")
+    else:
+        print(f"settings: {target} (kept)")
+    if args.copy_defaults:
+        for note in copy_defaults(target.parent):
+            print(note)
+    settings = load_settings(target, required=True)
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -117,3 +98,24 @@ def cmd_db_current(args: argparse.Namespace) -> int:
     state = "up to date" if current == head else f"behind (newest is {head})"
     print(f"schema {current or 'empty'}: {state}")
     return 0
+
+
+# The editable kinds of default data, with the [paths] key each one is set by.
+EDITABLE = (("catalog", "catalog.yaml"), ("rules", "rules"), ("guard", "guard.yaml"),
+            ("replies", "replies"), ("lexicon", "lexicon"))
+
+
+def copy_defaults(folder: Path) -> list[str]:
+    """Copy the packaged data into `folder` (kept where it exists) and say how to use it."""
+    notes = []
+    for key, name in EDITABLE:
+        source, target = default_path(name), folder / name
+        if target.exists():
+            notes.append(f"{target}: exists, kept")
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copyfile(source, target)
+        notes.append(f"copied {name} to {target}; set [paths] {key} = {name!r} to use it")
+    return notes

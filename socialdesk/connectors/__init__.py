@@ -22,7 +22,7 @@ from socialdesk.connectors.types import (
     Skipped,
     Target,
 )
-from socialdesk.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig
 
 # One line per platform; a new platform is one module and one line here.
 REGISTRY: dict[str, str] = {

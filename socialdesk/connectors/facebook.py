@@ -38,7 +38,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
-from socialdesk.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig
 
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)

@@ -23,7 +23,7 @@ from socialdesk.connectors.http import Clock, HttpClient
 from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.types import InboundMessage, Page, Skipped
-from socialdesk.settings import AccountConfig, MissingSecret
+from socialdesk.core.settings import AccountConfig, MissingSecret
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 # Calls one fetch may make before it returns what it has; the cursor keeps the rest.

@@ -38,7 +38,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
-from socialdesk.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig
 
 REPLY_FIELDS = "id,text,timestamp,username,from,user,hidden,parent_id"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"

@@ -30,7 +30,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
-from socialdesk.settings import AccountConfig, MissingSecret
+from socialdesk.core.settings import AccountConfig, MissingSecret
 
 log = logging.getLogger(__name__)
 WARNING = ("instagram account %r uses the unofficial instagrapi backend: it is against "

@@ -21,7 +21,7 @@ from socialdesk.connectors.types import (
     Skipped,
     Target,
 )
-from socialdesk.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig
 
 PAGE_SIZE = 20
 # (streams, text limit, capabilities) of each platform, as the real connectors declare them.

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 import requests
 
 from socialdesk.connectors.errors import Rejected
-from socialdesk.settings import AccountConfig, MissingSecret
+from socialdesk.core.settings import AccountConfig, MissingSecret
 
 MessageKind = Literal["mention", "comment", "reply", "dm"]
 KINDS: tuple[MessageKind, ...] = ("mention", "comment", "reply", "dm")

@@ -41,7 +41,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
-from socialdesk.settings import AccountConfig, MissingSecret
+from socialdesk.core.settings import AccountConfig, MissingSecret
 
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id",
                 "referenced_tweets"]

@@ -31,7 +31,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
-from socialdesk.settings import AccountConfig, MissingSecret
+from socialdesk.core.settings import AccountConfig, MissingSecret
 
 API = "https://www.googleapis.com/youtube/v3"
 TOKEN_URL = "https://oauth2.googleapis.com/token"

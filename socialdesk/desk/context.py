@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialdesk.catalog import Catalog, load_catalog
-from socialdesk.clock import WorkingCalendar
 from socialdesk.connectors import connector_for
 from socialdesk.connectors.types import Connector
-from socialdesk.db import make_engine, session_factory
+from socialdesk.core.catalog import Catalog, load_catalog
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.core.settings import AccountConfig, Settings
+from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
-from socialdesk.rules.triage import Triage
-from socialdesk.settings import AccountConfig, Settings
+from socialdesk.store.db import make_engine, session_factory
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -58,7 +58,9 @@ class Desk:
     def triage(self) -> Triage:
         """The rules, loaded on first use: shell commands that only read never pay for it."""
         if self._triage is None:
-            self._triage = Triage.default()
+            s = self.settings
+            self._triage = Triage.load(catalog=self.catalog, rules_dir=s.rules_dir,
+                                       guard=self.guard, lexicon_dir=s.lexicon_dir)
         return self._triage
 
     @classmethod
@@ -66,12 +68,13 @@ class Desk:
                       engine: Engine | None = None, worker_id: str | None = None) -> Desk:
         engine = engine or make_engine(settings.database_url)
         catalog = load_catalog(settings.catalog_path)
-        guard = Guard.default()
+        guard = Guard.load(settings.guard_path)
         return cls(
             settings=settings, engine=engine, sessions=session_factory(engine),
             calendar=WorkingCalendar.from_settings(settings.working_hours),
             catalog=catalog, guard=guard,
-            replies=Replies.load(settings.replies_dir, guard), now=now,
+            replies=Replies.load(settings.replies_dir, guard,
+                                 zone=settings.working_hours.timezone), now=now,
             worker_id=worker_id or default_worker_id(),
         )
 

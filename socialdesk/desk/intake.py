@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from socialdesk.clock import WorkingCalendar
 from socialdesk.connectors.types import InboundMessage, Page
-from socialdesk.models import Account, Conversation, Message, PollCursor
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.store.db import upsert
+from socialdesk.store.models import Account, Conversation, Message, PollCursor
 
 MAX_TEXT = 20_000
 
@@ -31,10 +31,6 @@ class IntakeResult:
     stored: int
     duplicates: int
     skipped: int
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def response_due(calendar: WorkingCalendar, arrived: datetime, hours: float) -> datetime:
@@ -56,7 +52,7 @@ def _conversations(session: Session, account: Account, messages: Sequence[Inboun
     conversations = cast(Table, Conversation.__table__)
     # A thread met again in the same page, or already stored, is skipped here.
     created = session.execute(
-        _insert(session)(conversations)
+        upsert(session, conversations)
         .on_conflict_do_nothing(index_elements=["account_id", "platform_thread_id"])
         .returning(conversations.c.id, conversations.c.platform_thread_id), rows).all()
     ids = {thread: int(cid) for cid, thread in created}
@@ -91,7 +87,7 @@ def store_page(
         # RETURNING names the rows inserted (rowcount is not reliable for ON CONFLICT
         # across drivers).
         stored.update(session.execute(
-            _insert(session)(messages)
+            upsert(session, messages)
             .on_conflict_do_nothing(index_elements=["account_id", "platform_id"])
             .returning(messages.c.platform_id), rows).scalars())
         # A new thread already carries `now`; an older one moves if it got a message.

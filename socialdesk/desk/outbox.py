@@ -23,15 +23,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, String, Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
 from socialdesk.connectors.types import Connector, Ref
-from socialdesk.db import likely, rows_changed
+from socialdesk.core.settings import redact
 from socialdesk.desk.context import Desk
-from socialdesk.models import Account, Conversation, Message, Reply
-from socialdesk.settings import redact
+from socialdesk.store.db import is_postgres, likely, rows_changed, upsert
+from socialdesk.store.models import Account, Conversation, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +114,6 @@ def queue_reply(
     return reply
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def queue_many(session: Session, replies: Sequence[NewReply], *, now: datetime) -> None:
     """Add many replies in the caller's transaction, one statement run for all rows (a
     statement that stays in the compiled cache); a key already in the outbox is skipped."""
@@ -128,7 +123,7 @@ def queue_many(session: Session, replies: Sequence[NewReply], *, now: datetime) 
                  template=r.template, author=r.author, idempotency_key=r.idempotency_key,
                  broadcast_id=None, state=r.state, reason=r.reason, attempts=0,
                  created_at=now, next_attempt_at=now) for r in replies]
-    session.execute(_insert(session)(REPLIES)
+    session.execute(upsert(session, REPLIES)
                     .on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
 
 
@@ -159,7 +154,7 @@ def claim(desk: Desk, limit: int = CLAIM_SIZE) -> list[int]:
     now = desk.now()
     params = {"b_due": now, "b_limit": limit, "b_holder": desk.worker_id, "b_at": now}
     with desk.engine.begin() as conn:
-        if desk.engine.dialect.name == "postgresql":
+        if is_postgres(desk.engine):
             picked = list(conn.execute(_PICK, params).scalars())
             if not picked:
                 return []

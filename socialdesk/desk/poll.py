@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, RetryLater
+from socialdesk.core.settings import redact
 from socialdesk.desk.context import Desk
 from socialdesk.desk.intake import current_cursor, store_page
 from socialdesk.desk.outbox import backoff
-from socialdesk.models import Account, PollCursor
-from socialdesk.settings import redact
+from socialdesk.store.models import Account, PollCursor
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 10

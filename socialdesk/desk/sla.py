@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from socialdesk.desk.context import Desk
-from socialdesk.models import Broadcast, Message, SlaEvent, Ticket
+from socialdesk.store.db import upsert
+from socialdesk.store.models import Broadcast, Message, SlaEvent, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +22,8 @@ class SlaCounts:
 
 def _record(session: Session, *, kind: str, target: str, subject: str, due_at: datetime,
             now: datetime, **refs: Any) -> int:
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
     result = session.execute(
-        insert(SlaEvent).values(kind=kind, target=target, subject=subject, due_at=due_at,
+        upsert(session, SlaEvent).values(kind=kind, target=target, subject=subject, due_at=due_at,
                                 at=now, **refs)
         .on_conflict_do_nothing(index_elements=["kind", "target", "subject"])
         .returning(SlaEvent.id))

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from socialdesk.catalog import Catalog
-from socialdesk.clock import WorkingCalendar
-from socialdesk.models import Message, Ticket, TicketCounter, TicketEvent
+from socialdesk.core.catalog import Catalog
+from socialdesk.core.clock import WorkingCalendar
+from socialdesk.store.db import upsert
+from socialdesk.store.models import Message, Ticket, TicketCounter, TicketEvent
 
 TICKET_NUMBER = re.compile(r"\bHAI[-\s]?(20\d\d)[-\s]?(\d{1,6})\b", re.IGNORECASE)
 STATE_WORDS = {
@@ -39,9 +39,7 @@ def allocate_numbers(session: Session, year: int, count: int) -> list[str]:
     writers on both databases (the counter row's update serialises them)."""
     if count < 1:
         return []
-    dialect = session.get_bind().dialect.name
-    insert_or_skip = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert_or_skip(TicketCounter).values(year=year, last=0)
+    session.execute(upsert(session, TicketCounter).values(year=year, last=0)
                     .on_conflict_do_nothing(index_elements=["year"]))
     last = session.execute(
         update(TicketCounter).where(TicketCounter.year == year)

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import NewReply, queue_many
-from socialdesk.desk.respond import plan
 from socialdesk.desk.tickets import (
     STATE_WORDS,
     OpenedTicket,
@@ -34,8 +33,10 @@ from socialdesk.desk.tickets import (
     find_ticket_numbers,
     open_tickets,
 )
-from socialdesk.models import Account, Message
 from socialdesk.rules.replies import ReplyError
+from socialdesk.rules.respond import plan
+from socialdesk.store.db import is_postgres
+from socialdesk.store.models import Account, Message
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def _read_pending(session: Session, desk: Desk, *, limit: int,
     if only is not None:
         query = query.where(Message.id == only)
     query = query.order_by(Message.id).limit(limit)
-    if desk.engine.dialect.name == "postgresql":
+    if is_postgres(desk.engine):
         query = query.with_for_update(skip_locked=True, of=Message)
     return [Pending(int(r.id), int(r.account_id), r.name, r.platform, r.kind, r.text,
                     r.author_id, r.author_handle) for r in session.execute(query)]

@@ -13,15 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from socialdesk.catalog import DEFAULT_CATALOG, Catalog, load_catalog
+from socialdesk.core.catalog import Catalog, load_catalog
+from socialdesk.core.resources import RULES, default_path
 from socialdesk.rules.decide import AGENT_MARK, CASE_MARK, FAQ_MARK, GENERIC_MARK
 from socialdesk.rules.matcher import Matcher
 from socialdesk.rules.names import NameIndex
 from socialdesk.rules.normalize import tokens
 from socialdesk.rules.ruleset import RuleSet, load_rules
 from socialdesk.rules.types import Classification, Intent
-
-DEFAULT_RULES = Path(__file__).resolve().parent.parent.parent / "config" / "rules"
 
 SERVICE_THRESHOLD = 1.0
 ITEM_THRESHOLD = 1.0
@@ -82,7 +81,7 @@ class Classifier:
 
     @classmethod
     def default(cls) -> Classifier:
-        return cls.load(DEFAULT_RULES, load_catalog(DEFAULT_CATALOG))
+        return cls.load(default_path(RULES), load_catalog())
 
     def classify(self, text: str, *, channel: str = "twitter",
                  kind: str = "mention") -> Classification:

@@ -21,11 +21,10 @@ from typing import Any
 
 import yaml
 
+from socialdesk.core.resources import GUARD, default_path
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import Gated, any_search, gate
 from socialdesk.rules.types import Verdict
-
-DEFAULT_GUARD = Path(__file__).resolve().parent.parent.parent / "config" / "guard.yaml"
 
 OUTBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info", "abusive")
 INBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info")
@@ -121,7 +120,8 @@ class Guard:
         object.__setattr__(self, "_outbound_gates", _gated(self.outbound))
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_GUARD) -> Guard:
+    def load(cls, path: str | Path | None = None) -> Guard:
+        path = default_path(GUARD) if path is None else path
         source = str(path)
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -281,7 +281,7 @@ def _topics(
 
 @cache
 def _default_guard() -> Guard:
-    return Guard.load(DEFAULT_GUARD)
+    return Guard.load()
 
 
 def check_outbound(text: str, *, channel: str) -> Verdict:

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent.parent / "config" / "lexicon"
+from socialdesk.core.resources import LEXICON, default_path
+
 GENERAL_FILE = "indocollex-informal-formal.tsv"
 DOMAIN_FILE = "domain.yaml"
 
@@ -93,7 +94,8 @@ def build_lexicon(
     return Lexicon(slang=merged, terms=dict(terms), typos=typos, known=frozenset(known))
 
 
-def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+def load_lexicon(directory: Path | None = None) -> Lexicon:
+    directory = default_path(LEXICON) if directory is None else directory
     general = _read_general(directory / GENERAL_FILE)
     domain_path = directory / DOMAIN_FILE
     data = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from socialdesk.catalog import Catalog
+from socialdesk.core.catalog import Catalog
 from socialdesk.rules.normalize import tokens
 
 # Words that every other item name carries; they say nothing about which item is meant.

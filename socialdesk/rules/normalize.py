@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from pathlib import Path
 
 from socialdesk.rules.lexicon import Lexicon, load_lexicon
 
@@ -86,9 +86,24 @@ def _word(token: str, lex: Lexicon) -> str:
     return token
 
 
-@lru_cache(maxsize=1)
+_active: list[Lexicon] = []
+
+
 def _lexicon() -> Lexicon:
-    return load_lexicon()
+    if not _active:
+        _active.append(load_lexicon())
+    return _active[0]
+
+
+def use_lexicon(directory: Path | None) -> None:
+    """Normalise with the lexicon in `directory` (None: the packaged one) from now on.
+
+    One lexicon per process: the desk is built from one settings file, and the word memo
+    below is only valid for the lexicon it was filled with, so it is dropped too.
+    """
+    lexicon = load_lexicon(directory)
+    _active[:] = [lexicon]
+    _memo.clear()
 
 
 _WORD = re.compile(r"[^\W_]+")

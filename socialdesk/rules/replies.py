@@ -21,11 +21,11 @@ import yaml
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from socialdesk.clock_format import format_slot
+from socialdesk.core.clock_format import format_slot
+from socialdesk.core.resources import REPLIES, default_path
 from socialdesk.rules.guard import X_CHANNELS, Guard
 from socialdesk.rules.types import ACTIONS
 
-DEFAULT_REPLIES = Path(__file__).resolve().parent.parent.parent / "config" / "replies"
 REPLY_ZONE = "Asia/Jakarta"
 # Context values given as moments; templates see them written out as slots.
 _SLOTS = {"next_open": "next_slot", "due": "due_slot"}
@@ -52,10 +52,10 @@ class TemplateSpec:
     optional: tuple[str, ...]
 
 
-def _slot(value: Any, key: str) -> str:
+def _slot(value: Any, key: str, zone: str = REPLY_ZONE) -> str:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ReplyError(f"{key!r} must be an aware datetime, got {value!r}")
-    return format_slot(value.astimezone(ZoneInfo(REPLY_ZONE)), REPLY_ZONE)
+    return format_slot(value.astimezone(ZoneInfo(zone)), zone)
 
 
 def _names(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -93,7 +93,9 @@ def _load_index(directory: Path) -> dict[str, TemplateSpec]:
 class Replies:
     """The reply set of one directory: `Replies.load(dir)` or `Replies.default()`."""
 
-    def __init__(self, directory: Path, specs: Mapping[str, TemplateSpec], guard: Guard) -> None:
+    def __init__(self, directory: Path, specs: Mapping[str, TemplateSpec], guard: Guard,
+                 zone: str = REPLY_ZONE) -> None:
+        self.zone = zone
         self.directory = directory
         self.specs = dict(specs)
         self.guard = guard
@@ -105,9 +107,10 @@ class Replies:
         )
 
     @classmethod
-    def load(cls, directory: str | Path = DEFAULT_REPLIES, guard: Guard | None = None) -> Replies:
-        path = Path(directory)
-        return cls(path, _load_index(path), guard or Guard.default())
+    def load(cls, directory: str | Path | None = None, guard: Guard | None = None,
+             zone: str = REPLY_ZONE) -> Replies:
+        path = default_path(REPLIES) if directory is None else Path(directory)
+        return cls(path, _load_index(path), guard or Guard.default(), zone)
 
     @classmethod
     def default(cls) -> Replies:
@@ -129,7 +132,7 @@ class Replies:
         values["next_slot"] = None
         for key, value in context.items():
             if key in _SLOTS:
-                values[_SLOTS[key]] = None if value is None else _slot(value, key)
+                values[_SLOTS[key]] = None if value is None else _slot(value, key, self.zone)
             else:
                 values[key] = value
         variant = f"{name}.x.j2" if channel.lower() in X_CHANNELS else f"{name}.j2"
@@ -154,7 +157,7 @@ class Replies:
 
 @cache
 def _default_replies() -> Replies:
-    return Replies.load(DEFAULT_REPLIES)
+    return Replies.load()
 
 
 def render(name: str, *, channel: str, **context: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from socialdesk.catalog import Catalog
+from socialdesk.core.catalog import Catalog
 from socialdesk.rules.normalize import normalize
 from socialdesk.rules.types import INTENTS
 

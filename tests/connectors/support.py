@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from socialdesk.settings import AccountConfig, secret_env_name
+from socialdesk.core.settings import AccountConfig, secret_env_name
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

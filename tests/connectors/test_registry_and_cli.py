@@ -12,9 +12,9 @@ import pytest
 
 from socialdesk.cli import main
 from socialdesk.connectors import REGISTRY, Connector, Permanent, connector_class, connector_for
-from socialdesk.connectors.sandbox_demo import demo_scenario
 from socialdesk.connectors.sandbox_network import SandboxNetwork
-from socialdesk.settings import PLATFORMS
+from socialdesk.core.settings import PLATFORMS
+from socialdesk.demo.scenario import demo_scenario
 
 from .support import account
 

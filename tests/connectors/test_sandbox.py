@@ -15,9 +15,9 @@ import pytest
 
 from socialdesk.connectors import Permanent, Rejected, RetryLater, connector_for
 from socialdesk.connectors.sandbox import SandboxConnector
-from socialdesk.connectors.sandbox_demo import demo_scenario
 from socialdesk.connectors.sandbox_network import SandboxNetwork, scenario_from_mapping
 from socialdesk.connectors.types import Ref
+from socialdesk.demo.scenario import demo_scenario
 
 from .support import FixedClock, account
 

@@ -28,8 +28,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from socialdesk.clock_format import format_slot
-from socialdesk.clock_rules import (
+from socialdesk.core.clock_format import format_slot
+from socialdesk.core.clock_rules import (
     DayRules,
     HoursChangeLike,
     check_country,
@@ -49,7 +49,7 @@ WEEKDAYS = frozenset(range(5))
 
 
 class WorkingHoursLike(Protocol):
-    """What `from_settings` reads (socialdesk.settings.WorkingHours fits)."""
+    """What `from_settings` reads (socialdesk.core.settings.WorkingHours fits)."""
 
     @property
     def timezone(self) -> str: ...

@@ -20,7 +20,7 @@ EXTRA_CLOSURE_NAME = "Libur tambahan"
 
 
 class HoursChangeLike(Protocol):
-    """Changed opening hours for an inclusive date range (socialdesk.settings.HoursChange fits)."""
+    """Changed opening hours for an inclusive date range (settings.HoursChange fits)."""
 
     @property
     def start(self) -> date: ...

@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from socialdesk.desk import outbox, sla, triage
 from socialdesk.desk.context import Desk
-from socialdesk.desk.leader import Leadership, dead_local_process
 from socialdesk.desk.outbox import STALE_AFTER
 from socialdesk.desk.poll import poll_stream
-from socialdesk.models import Account
+from socialdesk.runtime.leader import Leadership, dead_local_process
+from socialdesk.store.models import Account
 
 log = logging.getLogger(__name__)
 

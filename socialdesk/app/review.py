@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialdesk.desk.actions import audit, checked_actor
+from socialdesk.app.actions import audit, checked_actor
+from socialdesk.app.views import InvalidRequest, NotFound
 from socialdesk.desk.context import Desk
-from socialdesk.desk.views import InvalidRequest, NotFound
-from socialdesk.models import Account, Message, Reply
 from socialdesk.rules.pii import mask
+from socialdesk.store.models import Account, Message, Reply
 
 # Held for what it says (the guard, or a canned reply that failed to render): never sent as is.
 NOT_RELEASABLE = ("guard: ", "template ")

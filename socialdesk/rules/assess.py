@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
-from socialdesk.catalog import Catalog, load_catalog
+from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
+from socialdesk.rules.normalize import use_lexicon
 from socialdesk.rules.pii import pii_kinds
 from socialdesk.rules.types import (
     PUBLIC_KINDS,
@@ -68,6 +70,13 @@ class Triage:
     def default(cls) -> Triage:
         catalog = load_catalog()
         return cls(Classifier.default(), Guard.default(), catalog)
+
+    @classmethod
+    def load(cls, *, catalog: Catalog, rules_dir: Path, guard: Guard,
+             lexicon_dir: Path | None = None) -> Triage:
+        """The rules in `rules_dir` over `catalog`; the lexicon becomes the process's own."""
+        use_lexicon(lexicon_dir)
+        return cls(Classifier.load(rules_dir, catalog), guard, catalog)
 
     def run(self, text: str, *, channel: str, kind: str) -> TriageResult:
         # The classifier and the guard both start with NFKC, which leaves NFKC text unchanged

@@ -1,5 +1,12 @@
 """Settings: non-secret values from a TOML file, secrets only from the environment.
 
+The settings file is found in this order: --config, $SOCIALDESK_CONFIG, ./socialdesk.toml,
+/etc/socialdesk/socialdesk.toml; without any, commands that need no accounts run on the
+built-in defaults. Data (the SQLite database, the demo day) lives in the state directory:
+$SOCIALDESK_HOME, else systemd's $STATE_DIRECTORY, else $XDG_STATE_HOME/socialdesk
+(~/.local/state/socialdesk) — never inside the installed package. Relative paths in [paths]
+are taken from the settings file's folder; a relative SQLite path from the state directory.
+
 A secret named NAME is read from the environment variable NAME, or from the file that
 NAME_FILE points to (systemd's LoadCredential= puts files under $CREDENTIALS_DIRECTORY).
 Secrets are wrapped in `Secret`, whose repr and str never show the value.
@@ -7,6 +14,7 @@ Secrets are wrapped in `Secret`, whose repr and str never show the value.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -17,9 +25,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+from socialdesk.core import resources
+from socialdesk.core.resources import default_path
+
 CONFIG_ENV = "SOCIALDESK_CONFIG"
+HOME_ENV = "SOCIALDESK_HOME"
+CONFIG_NAME = "socialdesk.toml"
+SYSTEM_CONFIG = Path("/etc/socialdesk") / CONFIG_NAME
+BUILT_IN = "(built-in defaults)"
 DATABASE_ENV = "SOCIALDESK_DATABASE_URL"
 PLATFORMS = ("x", "instagram", "facebook", "youtube", "sandbox")
 
@@ -179,10 +192,14 @@ class DigestSettings:
 @dataclass(frozen=True, slots=True)
 class Settings:
     source: str
-    database_url: str
+    database_url: str = field(repr=False)
     catalog_path: Path
     rules_dir: Path
     replies_dir: Path
+    guard_path: Path
+    lexicon_dir: Path
+    digest_dir: Path
+    state_dir: Path
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     sla: SlaSettings = field(default_factory=SlaSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -200,6 +217,14 @@ class _Reader:
 
     def fail(self, key: str, what: str) -> SettingsError:
         return SettingsError(f"{self.source}: {self.prefix}{key}: {what}")
+
+    def only(self, *keys: str) -> None:
+        """Refuse any key but `keys`: a misspelt key would otherwise be silently ignored."""
+        for key in self.data:
+            if key not in keys:
+                near = difflib.get_close_matches(str(key), keys, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise self.fail(str(key), f"unknown key{hint}; known: {', '.join(keys)}")
 
     def table(self, key: str) -> _Reader:
         value = self.data.get(key, {})
@@ -258,6 +283,7 @@ class _Reader:
 
 
 def _working_hours(r: _Reader) -> WorkingHours:
+    r.only("timezone", "open", "close", "closed_dates", "open_dates", "changed_hours")
     tz = r.text("timezone", "Asia/Jakarta")
     try:
         ZoneInfo(tz)
@@ -271,6 +297,7 @@ def _working_hours(r: _Reader) -> WorkingHours:
         if not isinstance(raw, Mapping):
             raise r.fail(f"changed_hours[{index}]", "must be a table")
         c = _Reader(raw, r.source, f"{r.prefix}changed_hours[{index}].")
+        c.only("start", "end", "open", "close")
         start, end = c.one_date("start"), c.one_date("end")
         change = HoursChange(start, end, c.clock_time("open", opening),
                              c.clock_time("close", closing))
@@ -296,6 +323,7 @@ def _accounts(
         if not isinstance(entry, Mapping):
             raise SettingsError(f"{source}: accounts[{index}]: must be a table")
         r = _Reader(entry, source, f"accounts[{index}].")
+        r.only("name", "platform", "handle", "enabled", "streams", "poll_interval", "options")
         name = r.text("name", "")
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name):
             raise r.fail("name", "must be 1-41 characters of a-z, 0-9, '-' or '_'")
@@ -317,28 +345,57 @@ def _accounts(
     return tuple(out)
 
 
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """$SOCIALDESK_HOME, else systemd's $STATE_DIRECTORY, else the user's XDG state folder."""
+    env = os.environ if environ is None else environ
+    if env.get(HOME_ENV):
+        return Path(env[HOME_ENV]).expanduser()
+    if env.get("STATE_DIRECTORY"):
+        # systemd may list several folders separated by colons; the first is ours.
+        return Path(env["STATE_DIRECTORY"].split(":")[0])
+    xdg = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "socialdesk"
+
+
 def parse_settings(
-    data: Mapping[str, Any], source: str, base_dir: Path,
+    data: Mapping[str, Any], source: str, base_dir: Path | None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
+    """Settings from parsed TOML. `base_dir` anchors relative [paths] (None: built-ins)."""
     env = os.environ if environ is None else environ
     root = _Reader(data, source)
     known = {"database", "paths", "working_hours", "sla", "smtp", "digest", "accounts"}
     for key in data:
         if key not in known:
-            raise root.fail(key, f"unknown section (known: {', '.join(sorted(known))})")
+            near = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise root.fail(key, f"unknown section{hint} (known: {', '.join(sorted(known))})")
+    home = state_dir(env)
     db = root.table("database")
-    url = env.get(DATABASE_ENV) or db.text("url", "sqlite:///var/socialdesk.db")
+    db.only("url")
+    url = env.get(DATABASE_ENV) or db.text("url", "sqlite:///socialdesk.db")
     if "://" not in url:
         raise db.fail("url", f"is not a database URL: {url!r}")
-    url = _anchor_sqlite(url, base_dir)
+    scheme = url.split("://", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise db.fail("url", f"unsupported database {scheme!r}: use sqlite:///PATH or "
+                             "postgresql+psycopg://USER@HOST/NAME")
+    url = _anchor_sqlite(url, home)
     paths = root.table("paths")
+    paths.only("catalog", "rules", "replies", "guard", "lexicon", "digest_templates")
 
     def path(key: str, default: str) -> Path:
-        p = Path(paths.text(key, default))
-        return p if p.is_absolute() else (base_dir / p)
+        if key not in paths.data:
+            return default_path(default, must_exist=key != "digest_templates")
+        p = Path(paths.text(key, default)).expanduser()
+        if not p.is_absolute():
+            p = (base_dir or Path.cwd()) / p
+        if not p.exists():
+            raise paths.fail(key, f"{p} does not exist")
+        return p
 
     sla = root.table("sla")
+    sla.only("response_hours", "warn_before_minutes")
     response_hours = sla.get("response_hours", (int, float), 1.0)
     if not 0 < response_hours <= 40:
         raise sla.fail("response_hours", "must be between 0 and 40 working hours")
@@ -346,10 +403,12 @@ def parse_settings(
     if not 0 <= warn <= 480:
         raise sla.fail("warn_before_minutes", "must be between 0 and 480")
     smtp = root.table("smtp")
+    smtp.only("host", "port", "starttls", "username", "from", "password_env")
     port = smtp.get("port", int, 25)
     if not 1 <= port <= 65535:
         raise smtp.fail("port", "must be a TCP port (1-65535)")
     digest = root.table("digest")
+    digest.only("recipients", "send_at")
     recipients = digest.strings("recipients")
     for address in recipients:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
@@ -357,9 +416,13 @@ def parse_settings(
     return Settings(
         source=source,
         database_url=url,
-        catalog_path=path("catalog", "catalog.yaml"),
-        rules_dir=path("rules", "rules"),
-        replies_dir=path("replies", "replies"),
+        catalog_path=path("catalog", resources.CATALOG),
+        rules_dir=path("rules", resources.RULES),
+        replies_dir=path("replies", resources.REPLIES),
+        guard_path=path("guard", resources.GUARD),
+        lexicon_dir=path("lexicon", resources.LEXICON),
+        digest_dir=path("digest_templates", resources.DIGEST),
+        state_dir=home,
         working_hours=_working_hours(root.table("working_hours")),
         sla=SlaSettings(float(response_hours), warn),
         smtp=SmtpSettings(
@@ -373,30 +436,45 @@ def parse_settings(
     )
 
 
-def _anchor_sqlite(url: str, base_dir: Path) -> str:
-    """A relative SQLite path is taken from the project root, not the working directory."""
+def _anchor_sqlite(url: str, home: Path) -> str:
+    """A relative SQLite path is taken from the state directory, not the working directory."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         rel = url[len(prefix):]
-        anchor = PROJECT_ROOT if base_dir == DEFAULT_CONFIG_DIR else base_dir.parent
-        return prefix + str((anchor / rel).resolve())
+        return prefix + str((home / rel).resolve())
     return url
 
 
-def config_path(explicit: str | Path | None = None) -> Path:
-    """--config, else $SOCIALDESK_CONFIG, else config/socialdesk.toml, else the example."""
+def find_config(explicit: str | Path | None = None,
+                environ: Mapping[str, str] | None = None) -> Path | None:
+    """--config, else $SOCIALDESK_CONFIG, else ./socialdesk.toml, else /etc/socialdesk/."""
+    env = os.environ if environ is None else environ
     if explicit:
         return Path(explicit)
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
-    own = DEFAULT_CONFIG_DIR / "socialdesk.toml"
-    return own if own.exists() else DEFAULT_CONFIG_DIR / "socialdesk.example.toml"
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    for candidate in (Path.cwd() / CONFIG_NAME, SYSTEM_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def config_path(explicit: str | Path | None = None) -> Path | None:
+    return find_config(explicit)
 
 
 def load_settings(
     path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+    *, required: bool = False,
 ) -> Settings:
-    file = config_path(path)
+    file = find_config(path, environ)
+    if file is None:
+        if required:
+            raise SettingsError(
+                f"no settings file: pass --config FILE, set {CONFIG_ENV}, or create "
+                f"./{CONFIG_NAME} or {SYSTEM_CONFIG} (`socialdesk init` writes one)"
+            )
+        return parse_settings({}, BUILT_IN, None, environ)
     try:
         raw = file.read_bytes()
     except OSError as exc:

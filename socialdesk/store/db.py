@@ -18,7 +18,8 @@ from sqlalchemy import (
     func,
     literal_column,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,8 +95,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def is_postgres(engine: Engine) -> bool:
+def is_postgres(bind: Engine | Connection | Session) -> bool:
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"
+
+
+def upsert(bind: Engine | Connection | Session, table: Any) -> Any:
+    """INSERT for `table` in the bind's dialect, with on_conflict_do_nothing/do_update.
+
+    Both SQLite and PostgreSQL speak INSERT ... ON CONFLICT, but SQLAlchemy builds it from
+    each dialect's own insert(); this is the one place that chooses.
+    """
+    insert = postgresql.insert if is_postgres(bind) else sqlite.insert
+    return insert(table)
 
 
 def likely(condition: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "config" / "catalog.yaml"
+from socialdesk.core.resources import CATALOG, default_path
 
 _ID = re.compile(r"^[1-9][0-9]*(\.[1-9][0-9]*(\.[a-z]{1,2})?)?$")
 
@@ -209,7 +209,7 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    file = Path(path) if path is not None else DEFAULT_CATALOG
+    file = Path(path) if path is not None else default_path(CATALOG)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

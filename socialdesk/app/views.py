@@ -12,14 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialdesk.catalog import Catalog
+from socialdesk.core.catalog import Catalog
+from socialdesk.core.settings import PLATFORMS
 from socialdesk.desk.context import Desk
 from socialdesk.desk.sla import at_risk
 from socialdesk.desk.tickets import by_number, find_ticket_numbers
-from socialdesk.models import MESSAGE_STATES, Account, Message, Reply, Ticket
 from socialdesk.rules.pii import mask
 from socialdesk.rules.types import PUBLIC_KINDS
-from socialdesk.settings import PLATFORMS
+from socialdesk.store.models import MESSAGE_STATES, Account, Message, Reply, Ticket
 
 DEFAULT_STATES = ("new", "open", "waiting")
 PLATFORM_ALIASES = {"twitter": "x"}

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects import sqlite
 
-from socialdesk.db import rows_changed
-from socialdesk.models import Lease
+from socialdesk.store.db import is_postgres, rows_changed
+from socialdesk.store.models import Lease
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x50C1A1DE5C  # any fixed 64-bit number, the same in every process
@@ -34,7 +34,7 @@ class Leadership:
     def refresh(self) -> bool:
         """Take or keep the leadership; returns whether this process leads now."""
         try:
-            if self.engine.dialect.name == "postgresql":
+            if is_postgres(self.engine):
                 self.is_leader = self._advisory()
             else:
                 self.is_leader = self._lease()
@@ -83,7 +83,7 @@ class Leadership:
             except Exception:
                 log.debug("closing the advisory-lock connection failed", exc_info=True)
             self._connection = None
-        elif self.is_leader and self.engine.dialect.name != "postgresql":
+        elif self.is_leader and not is_postgres(self.engine):
             with self.engine.begin() as conn:
                 conn.execute(update(Lease).where(Lease.name == self.name,
                                                  Lease.holder == self.holder)

@@ -19,12 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from socialdesk.catalog import Catalog
-from socialdesk.desk.context import CHANNEL_OF, Desk
-from socialdesk.desk.outbox import queue_reply
-from socialdesk.desk.tickets import STATE_WORDS, change_state
-from socialdesk.desk.tickets import open_ticket as open_ticket_row
-from socialdesk.desk.views import (
+from socialdesk.app.views import (
     DEFAULT_STATES,
     InvalidRequest,
     MessageDetail,
@@ -40,9 +35,14 @@ from socialdesk.desk.views import (
     show,
     ticket_detail,
 )
-from socialdesk.models import AuditLog, Message, Reply, Ticket
+from socialdesk.core.catalog import Catalog
+from socialdesk.desk.context import CHANNEL_OF, Desk
+from socialdesk.desk.outbox import queue_reply
+from socialdesk.desk.tickets import STATE_WORDS, change_state
+from socialdesk.desk.tickets import open_ticket as open_ticket_row
 from socialdesk.rules.replies import ReplyBlocked, ReplyError
 from socialdesk.rules.types import PUBLIC_KINDS
+from socialdesk.store.models import AuditLog, Message, Reply, Ticket
 
 OPEN_TICKET_STATES = ("open", "in_progress")
 SETTABLE_TICKET_STATES = ("in_progress", "resolved", "closed")

@@ -1,11 +1,11 @@
-"""Alembic environment: the URL and connection come from socialdesk.migrate."""
+"""Alembic environment: the URL and connection come from socialdesk.store.migrate."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from socialdesk.db import make_engine
-from socialdesk.models import Base
+from socialdesk.store.db import make_engine
+from socialdesk.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

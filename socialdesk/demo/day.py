@@ -24,21 +24,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from socialdesk.cli.setup import sync_accounts_with
-from socialdesk.connectors.sandbox_demo import demo_scenario
 from socialdesk.connectors.sandbox_network import SandboxNetwork
-from socialdesk.db import make_engine
+from socialdesk.core.settings import Settings, load_settings
+from socialdesk.demo.scenario import demo_scenario
+from socialdesk.demo.simclock import SimClock
+from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
-from socialdesk.desk.daemon import Daemon, Intervals
 from socialdesk.desk.outbox import Outcome
 from socialdesk.desk.poll import PollResult
-from socialdesk.desk.simclock import SimClock
 from socialdesk.desk.tickets import format_number
 from socialdesk.desk.triage import TriageOutcome
-from socialdesk.migrate import upgrade
-from socialdesk.models import Account, Message, Reply, SlaEvent, Ticket, TicketEvent
 from socialdesk.rules.pii import mask
-from socialdesk.settings import PROJECT_ROOT, Settings, load_settings
+from socialdesk.runtime.daemon import Daemon, Intervals
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
+from socialdesk.store.models import Account, Message, Reply, SlaEvent, Ticket, TicketEvent
 
 WIB = ZoneInfo("Asia/Jakarta")
 # Monday 30 November 2026; the scenario's minutes count from 08:00 WIB.
@@ -71,7 +71,6 @@ class DemoPaths:
 
 
 def write_settings(paths: DemoPaths) -> Settings:
-    config_dir = PROJECT_ROOT / "config"
     accounts = "".join(
         f'\n[[accounts]]\nname = "{name}"\nplatform = "sandbox"\nhandle = "{handle}"\n'
         f"poll_interval = 60\n"
@@ -82,9 +81,7 @@ def write_settings(paths: DemoPaths) -> Settings:
                                        ("demo-yt", "youtube", "HAI-DJPB")))
     paths.settings.write_text(
         "# Written by `socialdesk demo`: the demo's database and simulated network.\n"
-        f'[database]\nurl = "sqlite:///{paths.database}"\n\n'
-        f'[paths]\ncatalog = "{config_dir / "catalog.yaml"}"\n'
-        f'rules = "{config_dir / "rules"}"\nreplies = "{config_dir / "replies"}"\n'
+        f'[database]\nurl = "sqlite:///{paths.database}"\n'
         + accounts, encoding="utf-8")
     return load_settings(paths.settings, environ={})
 
@@ -243,7 +240,7 @@ def command_name() -> str:
 
 def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
              out: TextIO = sys.stdout) -> str:
-    paths = DemoPaths(root or PROJECT_ROOT / "var" / "demo")
+    paths = DemoPaths(root or Path.cwd() / "var" / "demo")
     if paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True)
@@ -254,7 +251,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
     span = LEAD_IN + max(m.offset for m in scenario.messages) + timedelta(minutes=15)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    sync_accounts_with(engine, settings)
+    sync_accounts(engine, settings)
     clock = SimClock(DAY - LEAD_IN, speed=speed)
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id="demo:1")
     seed_earlier_tickets(desk)

@@ -20,7 +20,7 @@ from socialdesk.desk.outbox import Outcome
 from socialdesk.desk.poll import PollResult
 from socialdesk.desk.sla import at_risk
 from socialdesk.desk.triage import TriageOutcome
-from socialdesk.models import Account, Message, Reply, SlaEvent, Ticket
+from socialdesk.store.models import Account, Message, Reply, SlaEvent, Ticket
 
 
 class DeskState(Collector):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from socialdesk.core.settings import redact
 from socialdesk.rules.pii import mask
-from socialdesk.settings import redact
 
 
 class MaskingFilter(logging.Filter):

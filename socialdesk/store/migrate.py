@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic's package-resource form: found wherever the package is installed.
+MIGRATIONS = "socialdesk.store:migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", MIGRATIONS)
     cfg.set_main_option("sqlalchemy.url",
                         engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
@@ -35,3 +34,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+class SchemaNotCurrent(ValueError):
+    """The database is empty or behind the code; the message says what to run."""
+
+
+def require_current(engine: Engine) -> None:
+    if current_revision(engine) != head_revision(engine):
+        raise SchemaNotCurrent(
+            "the database schema is not current: run `socialdesk db upgrade`")
