@@ -36,7 +36,8 @@ from socialdesk.app.views import (
     ticket_detail,
 )
 from socialdesk.core.catalog import Catalog
-from socialdesk.desk.context import CHANNEL_OF, Desk
+from socialdesk.core.vocab import channel_of
+from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import queue_reply
 from socialdesk.desk.tickets import STATE_WORDS, change_state
 from socialdesk.desk.tickets import open_ticket as open_ticket_row
@@ -268,7 +269,7 @@ def _take_from_bot(message: Message, now: datetime) -> None:
 
 
 def _channel(message: Message) -> str:
-    return CHANNEL_OF.get(message.platform, message.platform)
+    return channel_of(message.platform)
 
 
 def _open_ticket(session: Session, message_id: int) -> Ticket | None:

@@ -13,16 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialdesk.core.catalog import Catalog
-from socialdesk.core.settings import PLATFORMS
+from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, platform_of
 from socialdesk.desk.context import Desk
 from socialdesk.desk.sla import at_risk
 from socialdesk.desk.tickets import by_number, find_ticket_numbers
 from socialdesk.rules.pii import mask
 from socialdesk.rules.types import PUBLIC_KINDS
-from socialdesk.store.models import MESSAGE_STATES, Account, Message, Reply, Ticket
+from socialdesk.store.models import Account, Message, Reply, Ticket
 
 DEFAULT_STATES = ("new", "open", "waiting")
-PLATFORM_ALIASES = {"twitter": "x"}
 
 
 class NotFound(LookupError):
@@ -159,15 +158,20 @@ def queue(desk: Desk, wanted: QueueFilter | None = None) -> list[QueueEntry]:
         return [_entry(desk, message, account, now) for message, account in rows]
 
 
+def _platform(name: str) -> str:
+    try:
+        return platform_of(name)
+    except ValueError:
+        raise InvalidRequest(
+            f"unknown platform {name!r} (one of {', '.join(PLATFORMS)})") from None
+
+
 def _checked_filter(catalog: Catalog, wanted: QueueFilter) -> tuple[
         tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     unknown = [s for s in wanted.states if s not in MESSAGE_STATES]
     if unknown:
         raise InvalidRequest(f"unknown state {unknown[0]!r} (one of {', '.join(MESSAGE_STATES)})")
-    platforms = tuple(PLATFORM_ALIASES.get(p.lower(), p.lower()) for p in wanted.platforms)
-    unknown = [p for p in platforms if p not in PLATFORMS]
-    if unknown:
-        raise InvalidRequest(f"unknown platform {unknown[0]!r} (one of {', '.join(PLATFORMS)})")
+    platforms = tuple(_platform(p) for p in wanted.platforms)
     services = tuple(s for s in wanted.services if s in catalog.services)
     items = tuple(s for s in wanted.services if s in catalog.items)
     unknown = [s for s in wanted.services if s not in services and s not in items]

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from socialdesk.app import actions
 from socialdesk.cli.common import UsageError, add_tz_option, settings_from, zone
 from socialdesk.core.clock_format import zone_label
+from socialdesk.core.vocab import MESSAGE_STATES
 from socialdesk.desk.context import Desk, wall_clock
 from socialdesk.store.migrate import require_current
-from socialdesk.store.models import MESSAGE_STATES
 
 USER_ENV = "SOCIALDESK_USER"
 PREVIEW = 60

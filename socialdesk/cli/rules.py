@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO, get_args
 
 from socialdesk.cli.common import UsageError
+from socialdesk.core.vocab import UnknownPlatform, channel_of
 from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.types import Channel, Kind
 
 CHANNELS: tuple[str, ...] = get_args(Channel)
 KINDS: tuple[str, ...] = get_args(Kind)
-_ALIASES = {"x": "twitter"}
 
 
 class LineError(ValueError):
@@ -48,10 +48,11 @@ def _add_input(p: argparse.ArgumentParser, fields: str) -> None:
 
 
 def _channel(value: Any, *, line_id: Any = None) -> str:
-    name = _ALIASES.get(value, value) if isinstance(value, str) else value
-    if name not in CHANNELS:
-        raise LineError(f"channel must be one of {', '.join(CHANNELS)}, got {value!r}", line_id)
-    return str(name)
+    try:
+        return channel_of(value) if isinstance(value, str) else channel_of(repr(value))
+    except UnknownPlatform:
+        raise LineError(f"channel must be one of {', '.join(CHANNELS)} (x for twitter), "
+                        f"got {value!r}", line_id) from None
 
 
 def _kind(value: Any, *, line_id: Any = None) -> str:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from socialdesk.core import resources
 from socialdesk.core.resources import default_path
+from socialdesk.core.vocab import PLATFORMS
 
 CONFIG_ENV = "SOCIALDESK_CONFIG"
 HOME_ENV = "SOCIALDESK_HOME"
@@ -34,7 +35,6 @@ CONFIG_NAME = "socialdesk.toml"
 SYSTEM_CONFIG = Path("/etc/socialdesk") / CONFIG_NAME
 BUILT_IN = "(built-in defaults)"
 DATABASE_ENV = "SOCIALDESK_DATABASE_URL"
-PLATFORMS = ("x", "instagram", "facebook", "youtube", "sandbox")
 
 
 class SettingsError(ValueError):

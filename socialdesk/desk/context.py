@@ -18,6 +18,7 @@ from socialdesk.connectors.types import Connector
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.core.clock import WorkingCalendar
 from socialdesk.core.settings import AccountConfig, Settings
+from socialdesk.core.vocab import Channel, channel_of
 from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
@@ -26,9 +27,6 @@ from socialdesk.store.db import make_engine, session_factory
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
-# Guard, templates and the rules name platforms as the labelled sets do.
-CHANNEL_OF = {"x": "twitter", "twitter": "twitter", "instagram": "instagram",
-              "facebook": "facebook", "youtube": "youtube"}
 
 
 def wall_clock() -> datetime:
@@ -90,11 +88,11 @@ class Desk:
             self._connectors[name] = connector_for(self.account_config(name), now=self.now)
         return self._connectors[name]
 
-    def channel(self, account_name: str) -> str:
+    def channel(self, account_name: str) -> Channel:
         connector = self.connector(account_name)
         # The sandbox imitates a real platform; replies must fit that platform's rules.
         platform = str(getattr(connector, "as_platform", connector.platform))
-        return CHANNEL_OF.get(platform, platform)
+        return channel_of(platform)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,7 +28,7 @@ from socialdesk.rules.types import Verdict
 
 OUTBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info", "abusive")
 INBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info")
-X_CHANNELS = frozenset({"twitter", "x"})
+X_CHANNELS = frozenset({"twitter", "x"})  # is_x() in core.vocab says the same
 X_URL_WEIGHT = 23
 
 # Invisible code points people (and spammers) slip between letters; they change nothing a

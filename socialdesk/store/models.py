@@ -30,19 +30,19 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-MESSAGE_KINDS = ("mention", "comment", "reply", "dm")
-MESSAGE_STATES = ("new", "open", "waiting", "closed", "ignored")
-ACTIONS = ("auto_reply", "escalate", "refuse", "redirect_private", "ignore", "agent")
-REPLY_KINDS = ("reply", "private", "post", "hide")
-REPLY_STATES = ("queued", "sending", "sent", "held", "failed", "cancelled")
-TICKET_STATES = ("open", "in_progress", "resolved", "closed")
-BROADCAST_STATES = (
-    "draft", "pending", "approved", "rejected", "publishing", "published", "failed",
+from socialdesk.core.vocab import (
+    ACTIONS,
+    BROADCAST_STATES,
+    MESSAGE_KINDS,
+    MESSAGE_STATES,
+    REPLY_KINDS,
+    REPLY_STATES,
+    ROLES,
+    SLA_EVENT_KINDS,
+    SLA_TARGETS,
+    TARGET_STATES,
+    TICKET_STATES,
 )
-TARGET_STATES = ("pending", "sent", "failed")
-ROLES = ("agent", "supervisor", "admin")
-SLA_EVENT_KINDS = ("warning", "breach")
-SLA_TARGETS = ("response", "fulfilment", "broadcast")
 
 
 def utcnow() -> datetime:
