@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from socialdesk.core.resources import CATALOG, default_path
+from socialdesk.core.yamlread import safe_load
 
 _ID = re.compile(r"^[1-9][0-9]*(\.[1-9][0-9]*(\.[a-z]{1,2})?)?$")
 
@@ -215,7 +216,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except OSError as exc:
         raise CatalogError(f"{file}: cannot read catalog ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{file}: not valid YAML ({exc})") from None
     return parse_catalog(data, str(file))

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from socialdesk.core.resources import GUARD, default_path
+from socialdesk.core.yamlread import safe_load
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import Gated, any_search, gate
 from socialdesk.rules.types import Verdict
@@ -124,7 +125,7 @@ class Guard:
         path = default_path(GUARD) if path is None else path
         source = str(path)
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise GuardConfigError(f"{source}: cannot read guard rules: {exc}") from None
         return cls.from_mapping(data, source)

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from socialdesk.core.resources import LEXICON, default_path
+from socialdesk.core.yamlread import safe_load
 
 GENERAL_FILE = "indocollex-informal-formal.tsv"
 DOMAIN_FILE = "domain.yaml"
@@ -98,7 +97,7 @@ def load_lexicon(directory: Path | None = None) -> Lexicon:
     directory = default_path(LEXICON) if directory is None else directory
     general = _read_general(directory / GENERAL_FILE)
     domain_path = directory / DOMAIN_FILE
-    data = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
+    data = safe_load(domain_path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, Mapping):
         raise ValueError(f"{domain_path}: top level must be a mapping")
     return build_lexicon(

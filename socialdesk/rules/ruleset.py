@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from socialdesk.core.catalog import Catalog
+from socialdesk.core.yamlread import safe_load
 from socialdesk.rules.normalize import normalize
 from socialdesk.rules.types import INTENTS
 
@@ -170,7 +171,7 @@ def load_rules(rules_dir: Path, catalog: Catalog) -> RuleSet:
     seen: dict[str, str] = {}
     for path in files:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise ValueError(f"{path}: not valid YAML ({exc})") from None
         file_rules, file_faq = parse_file(data, str(path), catalog)
