@@ -5,7 +5,12 @@ Two rule columns: "rules" is the classifier and `decide` alone; "triage" is what
 runs (socialdesk.rules.assess: the classifier plus the inbound guard's second opinion).
 
     .venv/bin/python bench/eval_rules.py [--data ../shared/data/dev.jsonl] [--ids odd|even|all]
-        [--errors] [--no-baseline]
+        [--errors] [--no-baseline] [--aggregate]
+
+A set of outgoing replies (rows with `expected` pass|disallowed and a `category`, such as
+data/sets/replies-*.jsonl) is measured with the content guard instead: per kind, how many
+disallowed replies were blocked or held for review, and how many proper ones passed.
+`--aggregate` prints the summary lines only (for the untouched sets: no per-row output).
 
 `--ids odd|even` keeps the rows whose id ends in an odd or even number: the holdout set
 (data/holdout.jsonl) is split that way into a half for tuning and a half that is only ever
@@ -30,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from socialdesk.rules.assess import Triage  # noqa: E402
 from socialdesk.rules.classify import Classifier  # noqa: E402
 from socialdesk.rules.decide import decide  # noqa: E402
+from socialdesk.rules.guard import Guard  # noqa: E402
 from socialdesk.rules.types import PUBLIC_KINDS  # noqa: E402
 
 PiiFinder = Callable[[str], list[str]]
@@ -163,6 +169,48 @@ def figures(rows: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> dict
     }
 
 
+def guard_verdict(guard: Guard, text: str, channel: str) -> tuple[str, tuple[str, ...]]:
+    v = guard.check_outbound(text, channel=channel)
+    # Before the three-way verdict existed the guard only said ok or not.
+    name = getattr(v, "verdict", None) or ("pass" if v.ok else "block")
+    return str(name), tuple(v.reasons)
+
+
+def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool) -> None:
+    guard = Guard.default()
+    by_kind: dict[str, dict[str, int]] = {}
+    proper = {"pass": 0, "review": 0, "block": 0}
+    wrong: list[str] = []
+    for row in rows:
+        verdict, reasons = guard_verdict(guard, row["text"], row["channel"])
+        if row["expected"] == "pass":
+            proper[verdict] += 1
+            if verdict != "pass":
+                wrong.append(f"  {row['id']}: proper -> {verdict} {list(reasons)}")
+            continue
+        counts = by_kind.setdefault(str(row["category"]), {"pass": 0, "review": 0, "block": 0})
+        counts[verdict] += 1
+        if verdict == "pass":
+            wrong.append(f"  {row['id']}: {row['category']} -> pass")
+    disallowed = {k: sum(c[k] for c in by_kind.values()) for k in ("pass", "review", "block")}
+    total = sum(disallowed.values())
+    print(f"{len(rows)} replies; guard verdicts")
+    if not aggregate:
+        for kind, c in sorted(by_kind.items()):
+            n = sum(c.values())
+            print(f"  {kind:22} blocked {c['block']:3}/{n:<3} review {c['review']:3}  "
+                  f"passed {c['pass']:3}")
+    print(f"{'disallowed held or blocked':32}{ratio(disallowed['block'] + disallowed['review'], total):>22}")
+    print(f"{'disallowed blocked':32}{ratio(disallowed['block'], total):>22}")
+    n = sum(proper.values())
+    print(f"{'proper passed without review':32}{ratio(proper['pass'], n):>22}")
+    print(f"{'proper held for review':32}{ratio(proper['review'], n):>22}")
+    print(f"{'proper blocked':32}{ratio(proper['block'], n):>22}")
+    if errors and not aggregate:
+        print("\nwrong verdicts:")
+        print("\n".join(wrong))
+
+
 def print_errors(rows: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> None:
     print("\nmisclassified (gold -> rules):")
     for row, p in zip(rows, preds, strict=True):
@@ -180,10 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
     parser.add_argument("--ids", choices=("odd", "even", "all"), default="all",
                         help="measure only the rows with odd or even id numbers")
+    parser.add_argument("--aggregate", action="store_true",
+                        help="summary figures only, nothing about single rows")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     rows = select_ids(rows, args.ids)
+    if rows and "expected" in rows[0]:
+        guard_figures(rows, args.aggregate, args.errors)
+        return 0
     find, pii_note = pii_finder()
     rule_preds, rule_rate = run_rules(rows, find)
     triage_preds = run_triage(rows)
@@ -201,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{key:32}{value:>22}{triage_figs[key]:>22}  {base_figs[key]:>34}")
     base_speed = "" if args.no_baseline else f"all four models, 5 folds: {base_rate:,.0f}/s"
     print(f"{'messages/second (one core)':32}{rule_rate:>22,.0f}{'':>22}  {base_speed:>34}")
-    if args.errors:
+    if args.errors and not args.aggregate:
         print_errors(rows, triage_preds)
     return 0
 
