@@ -8,9 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from socialdesk.app.accounts import account_statuses
 from socialdesk.cli.common import UsageError, settings_from
 from socialdesk.connectors import ConnectorError, connector_for
-from socialdesk.core.settings import AccountConfig
+from socialdesk.core.settings import AccountConfig, Settings
+from socialdesk.desk.context import Desk
+from socialdesk.store.migrate import SchemaNotCurrent, require_current
 
 
 def register(sub: Any) -> None:
@@ -35,12 +40,41 @@ def _chosen(args: argparse.Namespace) -> list[AccountConfig]:
 
 
 def list_accounts(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    today = _today_usage(settings)
     for account in _chosen(args):
         state = "enabled" if account.enabled else "disabled"
         streams = ",".join(account.streams) or "-"
         print(f"{account.name:<20} {account.platform:<10} @{account.handle:<16} {state:<9} "
-              f"streams={streams} every {account.poll_interval}s")
+              f"streams={streams} every {account.poll_interval}s{today.get(account.name, '')}")
     return 0
+
+
+def _today_usage(settings: Settings) -> dict[str, str]:
+    """Today's spend, quota and last error per account, from the database if it is set up."""
+    desk = Desk.from_settings(settings)
+    try:
+        require_current(desk.engine)
+        statuses = account_statuses(desk)
+    except (SchemaNotCurrent, SQLAlchemyError):
+        return {}
+    finally:
+        desk.close()
+    out = {}
+    for s in statuses:
+        parts = []
+        if s.spent_usd is not None:
+            parts.append(f"spent today ${s.spent_usd:.3f}")
+        if s.quota_left is not None:
+            parts.append(f"quota left {s.quota_left:,}/{s.quota_limit:,} units")
+        if s.usage_peak_pct is not None:
+            parts.append(f"usage peak {s.usage_peak_pct:.0f}%")
+        if not s.enabled and s.disabled_reason:
+            parts.append(f"off: {s.disabled_reason}")
+        elif s.last_error:
+            parts.append(f"last error: {s.last_error}")
+        out[s.name] = "  " + "; ".join(parts) if parts else ""
+    return out
 
 
 def problems_of(account: AccountConfig) -> list[str]:

@@ -29,6 +29,7 @@ from socialdesk.connectors.graph import (
 from socialdesk.connectors.http import Clock, utc_now
 from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
 from socialdesk.connectors.items import text_field as need
+from socialdesk.connectors.ledger import Ledger
 from socialdesk.connectors.types import (
     Connector,
     InboundMessage,
@@ -205,6 +206,9 @@ class FacebookConnector(Connector):
             if after is None:
                 return None
         return None
+
+    def ledgers(self) -> tuple[Ledger, ...]:
+        return (self.graph.usage,)
 
     def check(self) -> list[str]:
         problems = missing_secrets(self.account, ("page_access_token",))

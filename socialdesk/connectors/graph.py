@@ -22,6 +22,7 @@ from socialdesk.connectors.errors import ConnectorError, Permanent, RetryLater
 from socialdesk.connectors.http import Clock, HttpClient
 from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
 from socialdesk.connectors.items import text_field as need
+from socialdesk.connectors.ledger import UsageMeter
 from socialdesk.connectors.types import InboundMessage, Page, Skipped
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
@@ -38,6 +39,8 @@ class GraphClient:
         self.http = HttpClient(session, now, "meta")
         self.token_key = token_key
         self.base = str(account.options.get("graph_url", GRAPH_URL)).rstrip("/")
+        self.usage = UsageMeter(account.name, now)
+        self.http.on_usage = lambda percent: self.usage.note(percent)
 
     def delay_hint(self) -> float:
         """Seconds until Meta's usage headers allow calls again (0 when they do now)."""

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
+from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,18 @@ META_RATE_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80001, 80015))
 META_TEMPORARY_CODES = frozenset({1, 2})
 # Messenger: outside the messaging window, or the person cannot be messaged.
 META_WINDOW_SUBCODES = frozenset({2018278, 2018108, 1545041})
+# Code 100 with subcode 33: "object with ID ... does not exist, cannot be loaded due to
+# missing permissions, or does not support this operation": one object, not the account.
+META_MISSING_OBJECT_SUBCODES = frozenset({33})
 GOOGLE_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 GOOGLE_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+# One comment or thread is gone (deleted, or on a video now private).
+GOOGLE_GONE_REASONS = frozenset({"commentNotFound", "commentThreadNotFound", "parentNotFound",
+                                 "videoNotFound"})
+# Refusals of one write to one comment (comments disabled, the comment cannot be moderated
+# or answered); on a write they concern that comment, not the channel's authorisation.
+GOOGLE_ONE_WRITE_REASONS = frozenset({"forbidden", "commentsDisabled", "ineligibleAccount",
+                                      "operationNotSupported", "processingFailure"})
 GOOGLE_ACCOUNT_REASONS = frozenset({
     "forbidden", "insufficientPermissions", "keyInvalid", "authError",
     "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "accountDisabled", "youtubeSignupRequired",
@@ -136,6 +146,8 @@ def _meta(status: int, headers: Mapping[str, str], body: Any, now: datetime,
     label = f"Meta error {code}" + (f"/{sub}" if isinstance(sub, int) else "")
     if sub in META_WINDOW_SUBCODES:
         return Rejected(f"{label}: outside the messaging window ({message})")
+    if code == 100 and sub in META_MISSING_OBJECT_SUBCODES:
+        return Gone(f"{label}: object deleted or out of reach ({message})")
     if code in META_TOKEN_CODES:
         return Permanent(f"{label}: access token expired or revoked ({message})")
     if code == 10 or 200 <= code <= 299:
@@ -147,8 +159,6 @@ def _meta(status: int, headers: Mapping[str, str], body: Any, now: datetime,
         return RetryLater(f"{label}: temporary ({message})", retry_time(headers, now))
     if code == 368:
         return Permanent(f"{label}: blocked by Meta for policy reasons ({message})")
-    if code == 100 and "permission" in message.lower():
-        return Permanent(f"{label}: missing permission ({message})")
     if write:
         return Rejected(f"{label}: {message}")
     if status >= 500:
@@ -171,6 +181,10 @@ def _google(status: int, body: Any, now: datetime, write: bool) -> ConnectorErro
         return RetryLater(f"{label}: daily quota used up", next_pacific_midnight(now))
     if GOOGLE_RATE_REASONS.intersection(reasons):
         return RetryLater(f"{label}: rate limited", now + timedelta(minutes=1))
+    if GOOGLE_GONE_REASONS.intersection(reasons):
+        return Gone(f"{label}: {message or 'comment not found'}")
+    if write and GOOGLE_ONE_WRITE_REASONS.intersection(reasons):
+        return Rejected(f"{label}: {message or 'this comment cannot be answered'}")
     if GOOGLE_ACCOUNT_REASONS.intersection(reasons) or "PERMISSION_DENIED" in reasons:
         return Permanent(f"{label}: {message or 'permission denied'}")
     return None
@@ -279,6 +293,8 @@ class HttpClient:
         self.dialect: Dialect = dialect
         self.max_bytes = max_bytes
         self.throttle_until: datetime | None = None
+        # Told each usage percentage Meta reports, to keep the day's peak in the ledger.
+        self.on_usage: Callable[[float], None] | None = None
 
     def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
                 data: Mapping[str, Any] | None = None, json_body: Any = None,
@@ -314,6 +330,8 @@ class HttpClient:
         if self.dialect != "meta":
             return
         usage, regain = meta_usage(headers)
+        if usage and self.on_usage is not None:
+            self.on_usage(usage)
         if regain or usage >= META_USAGE_CEILING:
             wait = timedelta(minutes=regain) if regain else META_DEFAULT_WAIT
             self.throttle_until = self.now() + wait

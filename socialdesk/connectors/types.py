@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 import requests
 
 from socialdesk.connectors.errors import Rejected
+from socialdesk.connectors.ledger import Ledger, UsageStore
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
 MessageKind = Literal["mention", "comment", "reply", "dm"]
@@ -105,6 +106,16 @@ class Connector:
                  now: Callable[[], datetime] | None = None) -> None:
         self.account = account
         self.now = now or (lambda: datetime.now(UTC))
+
+    def ledgers(self) -> tuple[Ledger, ...]:
+        """The spend, quota and usage ledgers this connector writes (none by default)."""
+        return ()
+
+    def attach_usage(self, store: UsageStore) -> None:
+        """Keep the ledgers in `store` (the desk's table, shared by every worker and kept
+        across restarts) instead of in this process's memory."""
+        for ledger in self.ledgers():
+            ledger.store = store
 
     def fetch(self, stream: str, cursor: str | None) -> Page:
         """One page of `stream` after `cursor` (None: from the start). Call again with

@@ -32,7 +32,7 @@ from socialdesk.connectors.http import (
 )
 from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
 from socialdesk.connectors.items import text_field as need
-from socialdesk.connectors.ledger import CostLedger
+from socialdesk.connectors.ledger import CostLedger, Ledger
 from socialdesk.connectors.types import (
     Connector,
     InboundMessage,
@@ -127,7 +127,7 @@ class XConnector(Connector):
         self.account = account
         self.now = now or utc_now
         self.session = session or requests.Session()
-        self.ledger = CostLedger()
+        self.ledger = CostLedger(account.name, self.now)
         self.rate_limited_until: datetime | None = None
         self._client: tweepy.Client | None = None
         self._user_id = str(account.options.get("user_id", "") or "")
@@ -337,6 +337,9 @@ class XConnector(Connector):
 
     def can_find_reply(self, target: Target) -> bool:
         return target.kind != "dm" or bool(target.conversation_id)
+
+    def ledgers(self) -> tuple[Ledger, ...]:
+        return (self.ledger,)
 
     def check(self) -> list[str]:
         problems = missing_secrets(self.account, SECRETS)

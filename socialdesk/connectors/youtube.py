@@ -22,7 +22,7 @@ from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, Re
 from socialdesk.connectors.http import Clock, HttpClient, utc_now
 from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
 from socialdesk.connectors.items import text_field as need
-from socialdesk.connectors.ledger import QuotaLedger
+from socialdesk.connectors.ledger import Ledger, QuotaLedger
 from socialdesk.connectors.types import (
     Connector,
     InboundMessage,
@@ -93,7 +93,8 @@ class YouTubeConnector(Connector):
         self.http = HttpClient(session, self.now, "google")
         self.channel_id = str(account.options.get("channel_id", "") or "")
         self.quota = QuotaLedger(self.now, int(account.options.get("daily_quota", 10_000)),
-                                 int(account.options.get("quota_reserve", 1_500)))
+                                 int(account.options.get("quota_reserve", 1_500)),
+                                 account=account.name)
         self._access: tuple[str, datetime] | None = None
 
     # -- auth -------------------------------------------------------------------------------
@@ -220,6 +221,9 @@ class YouTubeConnector(Connector):
             if reply.author_id == self.channel_id and reply.text == text:
                 return reply.platform_id
         return None
+
+    def ledgers(self) -> tuple[Ledger, ...]:
+        return (self.quota,)
 
     def check(self) -> list[str]:
         problems = missing_secrets(self.account, OAUTH_SECRETS)

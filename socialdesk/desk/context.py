@@ -19,6 +19,7 @@ from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.core.clock import WorkingCalendar
 from socialdesk.core.settings import AccountConfig, Settings
 from socialdesk.core.vocab import Channel, channel_of
+from socialdesk.desk.usage import DbUsage
 from socialdesk.rules.assess import Triage
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
@@ -85,7 +86,9 @@ class Desk:
     def connector(self, name: str) -> Connector:
         """The connector of an account, built on first use and kept for the process."""
         if name not in self._connectors:
-            self._connectors[name] = connector_for(self.account_config(name), now=self.now)
+            connector = connector_for(self.account_config(name), now=self.now)
+            connector.attach_usage(DbUsage(self.sessions, self.now))
+            self._connectors[name] = connector
         return self._connectors[name]
 
     def channel(self, account_name: str) -> Channel:

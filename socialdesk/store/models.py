@@ -7,7 +7,7 @@ stray value fails loudly on either database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -104,6 +105,11 @@ class Account(Base):
     last_error_at: Mapped[datetime | None]
     last_poll_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Items a poll could not read or store: counted and the last reason kept, so an admin
+    # sees on the account that a page was stored without them.
+    skipped_items: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_skipped: Mapped[str | None] = mapped_column(Text)
+    last_skipped_at: Mapped[datetime | None]
 
     cursors: Mapped[list[PollCursor]] = relationship(back_populates="account")
 
@@ -221,6 +227,9 @@ class Reply(Base):
     next_attempt_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]
+    # Fencing token: raised by every claim, so the late outcome of a claim that was taken
+    # away (and perhaps handed to another worker) is recognised as stale.
+    fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     platform_id: Mapped[str | None] = mapped_column(String(191))
     reason: Mapped[str | None] = mapped_column(Text)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -329,6 +338,34 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locale: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
+
+
+class WebSession(Base):
+    """A signed-in console session. Only a hash of the cookie's token is stored, so a copy
+    of the database does not sign anyone in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A per-user bearer token for the JSON API; revoked, it stops working at once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
 
 
 class SlaEvent(Base):
@@ -352,6 +389,23 @@ class SlaEvent(Base):
         ForeignKey("broadcasts.id", ondelete="CASCADE"))
     due_at: Mapped[datetime]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageLedger(Base):
+    """What an account spent or used on one day: X dollars, YouTube units, Meta usage peaks.
+
+    One row per account, day (the platform's own day) and key; every worker adds to the same
+    rows, so the figures are shared and survive restarts.
+    """
+
+    __tablename__ = "usage_ledger"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Lease(Base):
