@@ -19,7 +19,7 @@ from socialdesk.desk.sla import at_risk
 from socialdesk.desk.tickets import by_number, find_ticket_numbers
 from socialdesk.rules.pii import mask
 from socialdesk.rules.types import PUBLIC_KINDS
-from socialdesk.store.models import Account, Message, Reply, Ticket
+from socialdesk.store.models import Account, Message, Reply, Ticket, User
 
 DEFAULT_STATES = ("new", "open", "waiting")
 
@@ -39,6 +39,8 @@ class QueueFilter:
     services: tuple[str, ...] = ()  # service or item ids of the catalog
     at_risk: bool = False
     limit: int = 50
+    claimed_by: int | None = None  # a user id: "mine" in the console
+    late: bool = False  # only messages past their response time
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class QueueEntry:
     item_id: str | None
     author: str | None
     text: str  # one line, masked when the message is public
+    claimed_by: str | None = None  # user name of the agent working on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,9 @@ def queue(desk: Desk, wanted: QueueFilter | None = None) -> list[QueueEntry]:
     states, platforms, services, items = _checked_filter(desk.catalog, wanted)
     now = desk.now()
     with desk.sessions() as session:
-        query = (select(Message, Account.name).join(Account, Account.id == Message.account_id)
+        query = (select(Message, Account.name, User.username)
+                 .join(Account, Account.id == Message.account_id)
+                 .outerjoin(User, User.id == Message.claimed_by_id)
                  .where(Message.state.in_(states)))
         if platforms:
             query = query.where(Message.platform.in_(platforms))
@@ -153,9 +158,14 @@ def queue(desk: Desk, wanted: QueueFilter | None = None) -> list[QueueEntry]:
             query = query.where(Message.service_id.in_(services) | Message.item_id.in_(items))
         if wanted.at_risk:
             query = query.where(Message.id.in_(at_risk(session, desk)))
+        if wanted.claimed_by is not None:
+            query = query.where(Message.claimed_by_id == wanted.claimed_by)
+        if wanted.late:
+            query = query.where(Message.first_response_at.is_(None),
+                                Message.response_due_at <= now)
         query = query.order_by(Message.response_due_at.asc().nulls_last(), Message.id)
         rows = session.execute(query.limit(wanted.limit)).all()
-        return [_entry(desk, message, account, now) for message, account in rows]
+        return [_entry(desk, message, account, now, holder) for message, account, holder in rows]
 
 
 def _platform(name: str) -> str:
@@ -186,7 +196,8 @@ def _shown(message: Message, text: str) -> str:
     return mask(text) if message.kind in PUBLIC_KINDS else text
 
 
-def _entry(desk: Desk, message: Message, account: str, now: datetime) -> QueueEntry:
+def _entry(desk: Desk, message: Message, account: str, now: datetime,
+           holder: str | None = None) -> QueueEntry:
     due = message.response_due_at
     answered = message.first_response_at is not None
     late = not answered and due is not None and due <= now
@@ -199,7 +210,7 @@ def _entry(desk: Desk, message: Message, account: str, now: datetime) -> QueueEn
         response_due_at=due, due_in=due_in, late=late, answered=answered,
         state=message.state, action=message.action, service_id=message.service_id,
         item_id=message.item_id, author=message.author_handle,
-        text=" ".join(_shown(message, message.text).split()),
+        text=" ".join(_shown(message, message.text).split()), claimed_by=holder,
     )
 
 
@@ -210,6 +221,7 @@ def show(desk: Desk, message_id: int) -> MessageDetail:
     with desk.sessions() as session:
         message = _message(session, message_id)
         account = session.get(Account, message.account_id)
+        holder = session.get(User, message.claimed_by_id) if message.claimed_by_id else None
         thread: tuple[ThreadEntry, ...] = ()
         if message.conversation_id is not None:
             others = session.scalars(
@@ -224,7 +236,8 @@ def show(desk: Desk, message_id: int) -> MessageDetail:
             select(Ticket).where(Ticket.message_id == message.id)
             .order_by(Ticket.id.desc()).limit(1)).one_or_none()
         return MessageDetail(
-            entry=_entry(desk, message, account.name if account else "?", now),
+            entry=_entry(desk, message, account.name if account else "?", now,
+                         holder.username if holder else None),
             text=_shown(message, message.text),
             platform_created_at=message.platform_created_at,
             first_response_at=message.first_response_at, closed_at=message.closed_at,
