@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from socialdesk.app.sla_report import message_clocks, response_figures, ticket_figures
 from socialdesk.connectors.sandbox_network import SandboxNetwork
 from socialdesk.core.settings import Settings, load_settings
 from socialdesk.demo.scenario import demo_scenario
@@ -38,7 +39,7 @@ from socialdesk.rules.pii import mask
 from socialdesk.runtime.daemon import Daemon, Intervals
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
-from socialdesk.store.models import Account, Message, Reply, SlaEvent, Ticket, TicketEvent
+from socialdesk.store.models import Account, Message, Reply, Ticket, TicketEvent
 
 WIB = ZoneInfo("Asia/Jakarta")
 # Monday 30 November 2026; the scenario's minutes count from 08:00 WIB.
@@ -167,20 +168,16 @@ def summary(desk: Desk, network: SandboxNetwork) -> str:
     with desk.sessions() as session:
         rows = session.execute(select(Message.platform, Message.action, func.count())
                                .group_by(Message.platform, Message.action)).all()
-        answered = session.execute(select(
-            func.count(),
-            func.count(Message.first_response_at),
-        ).where(Message.action != "ignore")).one()
-        in_time = session.scalar(select(func.count()).where(
-            Message.first_response_at.is_not(None),
-            Message.first_response_at <= Message.response_due_at))
+        # Every SLA figure from the rows' timestamps, by the functions the digest uses.
+        now = desk.now()
+        clocks = message_clocks(session, desk.calendar, start=DAY - timedelta(days=7),
+                                end=now + timedelta(seconds=1))
+        response = response_figures(clocks, now)
+        fulfilment = ticket_figures(session, start=DAY - timedelta(days=7), end=now, now=now)
         tickets = session.scalar(select(func.count()).select_from(Ticket).where(
             Ticket.message_id.is_not(None)))
         held = session.scalar(select(func.count()).select_from(Reply).where(
             Reply.state == "held"))
-        breaches = Counter(dict(session.execute(
-            select(SlaEvent.target, func.count()).where(SlaEvent.kind == "breach")
-            .group_by(SlaEvent.target)).all()))
         replies_by_state = Counter(dict(session.execute(
             select(Reply.state, func.count()).group_by(Reply.state)).all()))
         disabled = session.scalars(select(Account.name).where(Account.enabled.is_(False))).all()
@@ -201,16 +198,16 @@ def summary(desk: Desk, network: SandboxNetwork) -> str:
     lines.append(f"{'all':<10}" + "".join(f"{total[a]:>17}" for a in actions)
                  + f"{sum(total.values()):>8}")
     sends = network.replies()
-    needing, got = answered
+    hidden = sum(1 for s in sends if s.action == "hide")
     lines += [
         "",
-        f"replies sent:            {replies_by_state['sent']} "
-        f"({sum(1 for s in sends if s.action == 'hide')} comments hidden)",
+        f"replies sent:            {replies_by_state['sent'] - hidden} "
+        f"(and {hidden} comments hidden)",
         f"tickets opened:          {tickets}",
-        f"answered within 1 working hour: {in_time} of {needing} messages that need an answer"
-        f" ({got} answered)",
-        f"breaches:                {breaches['response']} of the response rule, "
-        f"{breaches['fulfilment']} of ticket due times",
+        f"answered within 1 working hour: {response.on_time} of {response.needing} messages "
+        f"that need an answer ({response.handled} answered)",
+        f"breaches:                {response.breaches} of the response rule, "
+        f"{fulfilment.breaches} of ticket due times",
         f"replies held by the guard or for a person: {held}",
         f"accounts disabled:       {', '.join(disabled) or 'none'}",
     ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialdesk.desk.context import Desk
@@ -46,7 +47,8 @@ def watch(desk: Desk) -> SlaCounts:
             Broadcast.state.in_(("draft", "pending", "approved")),
             Broadcast.due_at <= now)).all()
         sweeps = (("response", "message", unanswered), ("fulfilment", "ticket", open_tickets),
-                  ("broadcast", "broadcast", late_broadcasts))
+                  ("broadcast", "broadcast", late_broadcasts),
+                  *_settled_late(session))
         for target, ref, rows in sweeps:
             for ref_id, due in rows:
                 if due is None:
@@ -57,6 +59,29 @@ def watch(desk: Desk) -> SlaCounts:
                 warnings += added if kind == "warning" else 0
                 breaches += added if kind == "breach" else 0
     return SlaCounts(warnings, breaches)
+
+
+def _settled_late(session: Session) -> list[tuple[str, str, Sequence[Any]]]:
+    """Messages answered (or closed), tickets resolved and broadcasts published after their
+    due time that have no breach yet: a late answer between two sweeps is a breach too, so
+    the events agree with the timestamps whatever the sweep interval."""
+    def unrecorded(target: str, column: Any) -> Any:
+        return ~select(SlaEvent.id).where(SlaEvent.kind == "breach", SlaEvent.target == target,
+                                          column).exists()
+    handled = func.coalesce(Message.first_response_at, Message.closed_at)
+    messages = session.execute(select(Message.id, Message.response_due_at).where(
+        handled.is_not(None), Message.response_due_at.is_not(None),
+        handled > Message.response_due_at, Message.state != "ignored",
+        unrecorded("response", SlaEvent.message_id == Message.id))).all()
+    tickets = session.execute(select(Ticket.id, Ticket.due_at).where(
+        Ticket.resolved_at.is_not(None), Ticket.resolved_at > Ticket.due_at,
+        unrecorded("fulfilment", SlaEvent.ticket_id == Ticket.id))).all()
+    broadcasts = session.execute(select(Broadcast.id, Broadcast.due_at).where(
+        Broadcast.published_at.is_not(None), Broadcast.due_at.is_not(None),
+        Broadcast.published_at > Broadcast.due_at,
+        unrecorded("broadcast", SlaEvent.broadcast_id == Broadcast.id))).all()
+    return [("response", "message", messages), ("fulfilment", "ticket", tickets),
+            ("broadcast", "broadcast", broadcasts)]
 
 
 def at_risk(session: Session, desk: Desk) -> list[int]:
