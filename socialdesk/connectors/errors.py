@@ -5,6 +5,8 @@ Permanent: the account cannot work until a person acts (token revoked, permissio
 page deleted); the daemon disables the account and shows `reason`.
 Rejected: this one request cannot be done (reply window closed, text too long, target gone,
 reply not allowed by the platform); the account stays enabled and other work goes on.
+Gone: a Rejected whose object (a post, a comment) was deleted or cannot be seen; a send to
+it fails alone, and a read of it is skipped.
 A single malformed item is not an exception at all: it is reported in Page.skipped.
 """
 
@@ -39,3 +41,8 @@ class Permanent(ConnectorError):
 
 class Rejected(ConnectorError):
     """This request cannot succeed as asked; retrying the same request is pointless."""
+
+
+class Gone(Rejected):
+    """The one object asked about no longer exists or cannot be seen (deleted post or
+    comment); on a read, the item is skipped, never the account disabled."""

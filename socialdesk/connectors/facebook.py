@@ -8,18 +8,19 @@ person may answer (HUMAN_AGENT tag, up to 7 days), and a bot reply is Rejected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 import requests
 
-from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
+from socialdesk.connectors.errors import ConnectorError, Permanent, RetryLater
 from socialdesk.connectors.graph import (
+    POSTS_PER_SCAN,
     GraphClient,
     Parent,
     conversation_fields,
     created_id,
+    messaging_window,
     next_after,
     parse_conversation,
     safe_time,
@@ -27,7 +28,15 @@ from socialdesk.connectors.graph import (
     sweep_newest_first,
 )
 from socialdesk.connectors.http import Clock, utc_now
-from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
+from socialdesk.connectors.items import (
+    BadItem,
+    collect,
+    data_list,
+    maybe_text,
+    obj,
+    parse_time,
+    with_attachments,
+)
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger
 from socialdesk.connectors.types import (
@@ -41,11 +50,12 @@ from socialdesk.connectors.types import (
 )
 from socialdesk.core.settings import AccountConfig
 
-STANDARD_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
-COMMENT_FIELDS = "id,message,from,created_time,parent{id},is_hidden,permalink_url"
-FEED_FIELDS = "id,message,created_time,from,comments.summary(true).limit(0)"
-POSTS_PER_SCAN = 10
+COMMENT_FIELDS = ("id,message,from,created_time,parent{id},is_hidden,permalink_url,"
+                  "attachment{type,url,media}")
+# filter(stream) counts replies to comments too; the default (toplevel) summary does not
+# move when someone answers a comment, and the post would never be read again.
+FEED_FIELDS = ("id,message,created_time,from,attachments{type,url},"
+               "comments.filter(stream).summary(true).limit(0)")
 
 
 def parse_comment(raw: Any, post_id: str) -> list[InboundMessage]:
@@ -55,12 +65,16 @@ def parse_comment(raw: Any, post_id: str) -> list[InboundMessage]:
     sender = sender if isinstance(sender, Mapping) else {}
     parent = item.get("parent")
     parent_id = maybe_text(parent, "id") if isinstance(parent, Mapping) else ""
+    attachment = item.get("attachment")
+    kinds = [maybe_text(attachment, "type") or "file"] if isinstance(attachment, Mapping) else []
     return [InboundMessage(
         platform="facebook", stream="comments", platform_id=comment_id,
         kind="reply" if parent_id else "comment", author_id=maybe_text(sender, "id"),
-        author_handle=maybe_text(sender, "name"), text=need(item, "message", default=""),
+        author_handle=maybe_text(sender, "name"),
+        text=with_attachments(need(item, "message", default=""), kinds),
         created_at=parse_time(item.get("created_time"), "created_time"),
         conversation_id=post_id, in_reply_to=parent_id or post_id, raw=dict(item),
+        hidden=item.get("is_hidden") is True,
     )]
 
 
@@ -70,10 +84,13 @@ def parse_visitor_post(raw: Any, page_id: str) -> list[InboundMessage]:
     if not isinstance(sender, Mapping) or maybe_text(sender, "id") in ("", page_id):
         return []
     post_id = need(item, "id")
+    box = item.get("attachments")
+    entries = box.get("data") if isinstance(box, Mapping) else None
+    kinds = [maybe_text(a, "type") or "file" for a in entries or [] if isinstance(a, Mapping)]
     return [InboundMessage(
         platform="facebook", stream="comments", platform_id=post_id, kind="mention",
         author_id=maybe_text(sender, "id"), author_handle=maybe_text(sender, "name"),
-        text=need(item, "message", default=""),
+        text=with_attachments(need(item, "message", default=""), kinds),
         created_at=parse_time(item.get("created_time"), "created_time"),
         conversation_id=post_id, raw=dict(item),
     )]
@@ -102,6 +119,7 @@ class FacebookConnector(Connector):
         self.now = now or utc_now
         self.graph = GraphClient(account, session, self.now, "page_access_token")
         self.page_id = str(account.options.get("page_id", "") or "")
+        self.posts_per_scan = int(account.options.get("posts_per_scan", POSTS_PER_SCAN))
 
     def _page(self) -> str:
         if not self.page_id:
@@ -117,7 +135,7 @@ class FacebookConnector(Connector):
         if stream == "dms":
             return sweep_newest_first(
                 cursor,
-                read_page=lambda after: self.graph.get(f"{page_id}/conversations", {
+                read_page=lambda after: self.graph.get_own(f"{page_id}/conversations", {
                     "fields": conversation_fields(), "limit": 25,
                     **({"after": after} if after else {})}),
                 parse=lambda raw: parse_conversation(raw, "facebook", "dms"),
@@ -130,11 +148,13 @@ class FacebookConnector(Connector):
                 "fields": COMMENT_FIELDS, "filter": "stream", "order": "reverse_chronological",
                 "limit": 50, **({"after": after} if after else {})}),
             parse=parse_comment, where="facebook comments",
+            # The feed delivers the Page's own comments and replies too: never as new.
+            keep=lambda m: m.author_id != page_id,
         )
 
     def _posts(self) -> tuple[list[Parent], list[InboundMessage], list[Skipped]]:
-        body = self.graph.get(f"{self._page()}/feed", {"fields": FEED_FIELDS,
-                                                        "limit": POSTS_PER_SCAN})
+        body = self.graph.get_own(f"{self._page()}/feed", {"fields": FEED_FIELDS,
+                                                            "limit": self.posts_per_scan})
         try:
             raw_items = data_list(body)
         except BadItem as exc:
@@ -159,22 +179,12 @@ class FacebookConnector(Connector):
         message: dict[str, Any] = {"message": {"text": text}}
         if target.kind == "dm":
             message["recipient"] = {"id": target.author_id}
-            message.update(self._window(target, by_agent))
+            message.update(messaging_window(self.now(), target, by_agent, "Messenger"))
         else:
             # A private reply to a comment or visitor post; Meta allows one, within 7 days.
             message["recipient"] = {"comment_id": target.platform_id}
         body = self.graph.post_json(f"{self._page()}/messages", message)
         return SendResult(created_id(body, "message_id"))
-
-    def _window(self, target: Target, by_agent: bool) -> dict[str, str]:
-        created = getattr(target, "created_at", None)
-        age = self.now() - created if isinstance(created, datetime) else timedelta(0)
-        if age <= STANDARD_WINDOW:
-            return {"messaging_type": "RESPONSE"}
-        if by_agent and age <= HUMAN_AGENT_WINDOW:
-            return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
-        raise Rejected("Messenger's 24-hour window has closed; only an agent may answer, "
-                       "within 7 days" if not by_agent else "Messenger's 7-day window has closed")
 
     def post(self, text: str, idempotency_key: str = "") -> SendResult:
         self.require_text(text, 63_206)

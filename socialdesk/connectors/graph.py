@@ -11,25 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import requests
 
 from socialdesk.connectors.cursor import Sweep, decode_sweep
-from socialdesk.connectors.errors import ConnectorError, Permanent, RetryLater
+from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
+from socialdesk.connectors.graph_versions import GRAPH_VERSION, graph_url
 from socialdesk.connectors.http import Clock, HttpClient
-from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
+from socialdesk.connectors.items import (
+    BadItem,
+    collect,
+    data_list,
+    maybe_text,
+    obj,
+    parse_time,
+    with_attachments,
+)
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import UsageMeter
-from socialdesk.connectors.types import InboundMessage, Page, Skipped
+from socialdesk.connectors.types import InboundMessage, Page, Skipped, Target
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
-GRAPH_URL = "https://graph.facebook.com/v21.0"
+GRAPH_URL = graph_url(GRAPH_VERSION)
 # Calls one fetch may make before it returns what it has; the cursor keeps the rest.
 CALL_BUDGET = 6
+# Posts or media whose comment counts a sweep lists (options.posts_per_scan).
+POSTS_PER_SCAN = 25
 Parent = tuple[str, int, Mapping[str, Any]]
+# Messenger and Instagram Direct: a bot answers within 24 hours of the person's message; a
+# person may answer up to 7 days with the HUMAN_AGENT tag; after that nobody may.
+STANDARD_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 
 class GraphClient:
@@ -38,7 +53,8 @@ class GraphClient:
         self.account = account
         self.http = HttpClient(session, now, "meta")
         self.token_key = token_key
-        self.base = str(account.options.get("graph_url", GRAPH_URL)).rstrip("/")
+        version = str(account.options.get("graph_version", "") or GRAPH_VERSION)
+        self.base = str(account.options.get("graph_url", "") or graph_url(version)).rstrip("/")
         self.usage = UsageMeter(account.name, now)
         self.http.on_usage = lambda percent: self.usage.note(percent)
 
@@ -57,6 +73,13 @@ class GraphClient:
         query = {**(params or {}), "access_token": self.token()}
         reply = self.http.request("GET", f"{self.base}/{path.lstrip('/')}", params=query)
         return _object(reply.body, path)
+
+    def get_own(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A read of the account's own Page or user: if that is gone, the account is."""
+        try:
+            return self.get(path, params)
+        except Gone as exc:
+            raise Permanent(exc.reason) from None
 
     def post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
         form = {**data, "access_token": self.token()}
@@ -117,8 +140,10 @@ def scan_comments(
     read_comments: Callable[[str, str | None], Mapping[str, Any]],
     parse: Callable[[Any, str], list[InboundMessage]],
     where: str,
+    keep: Callable[[InboundMessage], bool] = lambda m: True,
 ) -> Page:
-    """One step of a comment scan (see the module doc)."""
+    """One step of a comment scan (see the module doc). `keep` drops the account's own
+    comments after they have moved the floor, so they are never delivered as new."""
     sweep = decode_sweep(cursor)
     extra = dict(sweep.extra)
     messages: list[InboundMessage] = []
@@ -138,8 +163,15 @@ def scan_comments(
     after: str | None = extra.get("after")
     while pending and calls < CALL_BUDGET and not messages:
         parent = pending[0]
-        body = read_comments(parent, after)
         calls += 1
+        try:
+            body = read_comments(parent, after)
+        except Gone as exc:
+            # Deleted between the listing and this read: skip it, the account is fine.
+            skipped.append(Skipped({"id": parent}, exc.reason))
+            pending.pop(0)
+            after = None
+            continue
         found, bad = collect(_listing(body, where), partial(_swap, parse, parent), where)
         skipped.extend(bad)
         messages.extend(m for m in found if not sweep.floor.covers(m.created_at, m.platform_id))
@@ -151,7 +183,7 @@ def scan_comments(
         sweep = replace(sweep, extra={**extra, "pending": pending, "after": after})
     else:
         sweep = sweep.finished({"counts": extra["next"]})
-    return Page(tuple(messages), sweep.encode(), tuple(skipped))
+    return Page(tuple(m for m in messages if keep(m)), sweep.encode(), tuple(skipped))
 
 
 def _swap(parse: Callable[[Any, str], list[InboundMessage]], parent: str,
@@ -212,12 +244,49 @@ def parse_conversation(raw: Any, platform: str, stream: str) -> list[InboundMess
             platform=platform, stream=stream, platform_id=need(message, "id"), kind="dm",
             author_id=need(sender, "id"),
             author_handle=maybe_text(sender, "username") or maybe_text(sender, "name"),
-            text=maybe_text(message, "message"),
+            text=with_attachments(maybe_text(message, "message"), message_attachments(message)),
             created_at=parse_time(message.get("created_time"), "created_time"),
             conversation_id=conv_id, raw=dict(message),
         ))
     return out
 
 
+def message_attachments(message: Mapping[str, Any]) -> list[str]:
+    """Kinds of a Messenger/Direct message's attachments (their URLs stay in `raw`)."""
+    box = message.get("attachments")
+    items = box.get("data") if isinstance(box, Mapping) else None
+    kinds = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        mime = maybe_text(item, "mime_type")
+        if "image_data" in item:
+            kinds.append("sticker" if item.get("render_as_sticker") else "image")
+        elif "video_data" in item:
+            kinds.append("video")
+        else:
+            kinds.append(mime.split("/")[0] if mime else "file")
+    if message.get("sticker"):
+        kinds.append("sticker")
+    return kinds
+
+
 def conversation_fields() -> str:
-    return "id,updated_time,messages.limit(20){id,message,from,created_time}"
+    return ("id,updated_time,messages.limit(20){id,message,from,created_time,sticker,"
+            "attachments{mime_type,name,image_data,video_data,file_url,render_as_sticker}}")
+
+
+def messaging_window(now: datetime, target: Target, by_agent: bool,
+                     where: str) -> dict[str, str]:
+    """How a private message may go out, or Rejected before it is tried (see above)."""
+    created = getattr(target, "created_at", None)
+    age = now - created if isinstance(created, datetime) else timedelta(0)
+    if age <= STANDARD_WINDOW:
+        return {"messaging_type": "RESPONSE"}
+    if by_agent and age <= HUMAN_AGENT_WINDOW:
+        return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+    if by_agent:
+        raise Rejected(f"{where}: the message is more than 7 days old; nobody may answer it "
+                       "there any more")
+    raise Rejected(f"{where}: the 24-hour window has closed; only an agent may answer, "
+                   "within 7 days of the message")

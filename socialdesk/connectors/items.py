@@ -17,6 +17,36 @@ class BadItem(ValueError):
     """One item lacks a field or has the wrong type; the message says which."""
 
 
+class PartlyBad(BadItem):
+    """An item that was read but some of its nested items (replies) were not: `kept` holds
+    what was read, `skipped` what was not, so neither is lost silently."""
+
+    def __init__(self, kept: list[Any], skipped: list[Skipped]) -> None:
+        super().__init__("; ".join(s.reason for s in skipped))
+        self.kept = kept
+        self.skipped = skipped
+
+
+# What an agent and the rules see of a message that is only (or also) an attachment.
+ATTACHMENT_WORDS = {
+    "image": "[gambar]", "photo": "[gambar]", "animated_image_share": "[gambar]",
+    "animated_image_autoplay": "[gambar]", "gif": "[gambar]", "share": "[tautan]",
+    "sticker": "[stiker]", "video": "[video]", "video_inline": "[video]",
+    "video_autoplay": "[video]", "audio": "[audio]", "file": "[berkas]",
+    "story_mention": "[story]", "ig_reel": "[video]", "reel": "[video]",
+}
+
+
+def attachment_word(kind: str) -> str:
+    return ATTACHMENT_WORDS.get(kind.lower(), "[lampiran]")
+
+
+def with_attachments(text: str, kinds: Iterable[str]) -> str:
+    """The text with a word for each attachment after it, so nothing sent is invisible."""
+    words = [attachment_word(k) for k in kinds]
+    return " ".join([text, *words] if text else words)
+
+
 def obj(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise BadItem(f"{where} is {type(value).__name__}, not an object")
@@ -73,6 +103,10 @@ def collect(raw_items: Iterable[Any], parse: Callable[[Any], list[T]],
     for raw in raw_items:
         try:
             kept.extend(parse(raw))
+        except PartlyBad as exc:
+            log.warning("%s: kept an item, skipped part of it: %s", where, exc)
+            kept.extend(exc.kept)
+            skipped.extend(exc.skipped)
         except BadItem as exc:
             log.warning("%s: skipped one item: %s", where, exc)
             skipped.append(Skipped(raw, str(exc)))

@@ -35,6 +35,9 @@ class InboundMessage:
     conversation_id: str = ""
     in_reply_to: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Hidden on the platform already (by a moderator or Meta's filters): never answered
+    # in public.
+    hidden: bool = False
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None or self.created_at.utcoffset() is None:
@@ -84,6 +87,8 @@ class Ref:
     kind: str
     conversation_id: str = ""
     author_id: str = ""
+    # When the person wrote: Messenger and Instagram Direct answer only within a window.
+    created_at: datetime | None = None
 
 
 class Connector:
@@ -164,6 +169,18 @@ class Connector:
             raise Rejected("empty text")
         if top and len(text) > top:
             raise Rejected(f"text is {len(text)} characters, {self.platform} allows {top}")
+
+
+# Options that name the account's own id on its platform; its own messages carry these.
+OWN_ID_OPTIONS = ("page_id", "ig_user_id", "channel_id", "user_id")
+
+
+def own_identities(account: AccountConfig) -> frozenset[str]:
+    """Ids and handle (lower case) by which the account itself appears as an author."""
+    found = {str(account.options.get(key) or "") for key in OWN_ID_OPTIONS}
+    found.add(account.handle.lstrip("@").lower())
+    found.discard("")
+    return frozenset(found)
 
 
 def missing_secrets(account: AccountConfig, names: tuple[str, ...]) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 import requests
 import responses
 
-from socialdesk.connectors.errors import Permanent, Rejected, RetryLater
+from socialdesk.connectors.errors import Gone, Permanent, Rejected, RetryLater
 from socialdesk.connectors.http import (
     HttpClient,
     classify,
@@ -50,8 +50,14 @@ TABLE: list[tuple[str, int, Any, str, bool, type[Exception]]] = [
     ("plain", 400, None, "plain", True, Rejected),
     ("meta recorded 100 permission", 400, "facebook/python-facebook/error.json", "meta", False,
      Permanent),
-    ("meta recorded 100 missing permission", 400, "facebook/python-facebook/base/error_data.json",
-     "meta", True, Permanent),
+    # Code 100 is decided by code and subcode, not by the word "permission" in its text:
+    # a send to an object the token cannot load fails alone.
+    ("meta recorded 100 missing object on a send", 400,
+     "facebook/python-facebook/base/error_data.json", "meta", True, Rejected),
+    ("meta 100/33 on a read", 400, meta_error(100, 33, "cannot be loaded due to missing "
+                                              "permissions"), "meta", False, Gone),
+    ("meta 100/33 on a send", 400, meta_error(100, 33, "missing permissions"), "meta", True,
+     Gone),
     ("meta 190", 400, meta_error(190, 463), "meta", False, Permanent),
     ("meta 190 on a send", 400, meta_error(190), "meta", True, Permanent),
     ("meta 10", 403, meta_error(10), "meta", False, Permanent),
@@ -65,14 +71,19 @@ TABLE: list[tuple[str, int, Any, str, bool, type[Exception]]] = [
     ("meta 2 temporary", 500, meta_error(2), "meta", False, RetryLater),
     ("messenger window", 400, meta_error(10, 2018278), "meta", True, Rejected),
     ("meta 100 on a deleted comment", 400, meta_error(100, 33, "does not exist"), "meta", True,
-     Rejected),
+     Gone),
     ("google recorded 403", 403, "youtube/python-youtube/error_permission_resp.json", "google",
      False, Permanent),
     ("google recorded keyInvalid", 400, "youtube/python-youtube/error_response.json", "google",
      False, Permanent),
     ("google quota", 403, google_error(403, "quotaExceeded"), "google", False, RetryLater),
     ("google rate", 403, google_error(403, "rateLimitExceeded"), "google", True, RetryLater),
-    ("google forbidden", 403, google_error(403, "forbidden"), "google", True, Permanent),
+    ("google forbidden on one comment", 403, google_error(403, "forbidden"), "google", True,
+     Rejected),
+    ("google forbidden listing", 403, google_error(403, "forbidden"), "google", False, Permanent),
+    ("google comment deleted", 404, google_error(404, "commentNotFound"), "google", False, Gone),
+    ("google comment deleted on a send", 404, google_error(404, "commentNotFound"), "google",
+     True, Gone),
     ("google comments disabled", 403, google_error(403, "commentsDisabled"), "google", True,
      Rejected),
     ("x recorded invalid request", 400, "twitter/python-twitter/delete_error.json", "x", False,

@@ -130,8 +130,11 @@ def test_it_reads_facebook_comments_with_authors(rsps: responses.RequestsMock,
              json=load("facebook/python-facebook/history/b87bb290/comment_by_parent_p1.json"))
     page = facebook(clock).fetch("comments", None)
     first = page.messages[0]
+    # The recorded comment carries a photo: the text says so, the URL stays in raw.
     assert (first.platform_id, first.author_id, first.author_handle, first.text) == \
-        ("2498598377021978_2498617433686739", "2711636948859886", "Kun Liu", "Good job!😏")
+        ("2498598377021978_2498617433686739", "2711636948859886", "Kun Liu",
+         "Good job!😏 [gambar]")
+    assert first.raw["attachment"]["type"] == "photo"
     assert first.created_at == datetime(2019, 12, 16, 12, 9, 40, tzinfo=UTC)
     assert first.conversation_id == "2498598377021978"
 
