@@ -16,10 +16,12 @@ import requests
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
 from socialdesk.connectors.graph import (
+    POSTS_PER_SCAN,
     GraphClient,
     Parent,
     conversation_fields,
     created_id,
+    messaging_window,
     next_after,
     parse_conversation,
     safe_time,
@@ -27,7 +29,14 @@ from socialdesk.connectors.graph import (
     sweep_newest_first,
 )
 from socialdesk.connectors.http import Clock, utc_now
-from socialdesk.connectors.items import BadItem, data_list, maybe_text, obj, parse_time
+from socialdesk.connectors.items import (
+    BadItem,
+    PartlyBad,
+    data_list,
+    maybe_text,
+    obj,
+    parse_time,
+)
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger
 from socialdesk.connectors.types import (
@@ -38,12 +47,12 @@ from socialdesk.connectors.types import (
     Skipped,
     Target,
     missing_secrets,
+    own_identities,
 )
 from socialdesk.core.settings import AccountConfig
 
 REPLY_FIELDS = "id,text,timestamp,username,from,user,hidden,parent_id"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
-MEDIA_PER_SCAN = 10
 
 
 def _author(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -67,7 +76,7 @@ def _comment(item: Mapping[str, Any], media_id: str, parent: str | None) -> Inbo
         text=need(item, "text", default=""), created_at=parse_time(item.get("timestamp"),
                                                                    "timestamp"),
         conversation_id=media_id, in_reply_to=parent or media_id,
-        raw={k: v for k, v in item.items() if k != "replies"},
+        raw={k: v for k, v in item.items() if k != "replies"}, hidden=item.get("hidden") is True,
     )
 
 
@@ -75,13 +84,16 @@ def parse_comment(raw: Any, media_id: str) -> list[InboundMessage]:
     item = obj(raw, "comment")
     top = _comment(item, media_id, maybe_text(item, "parent_id") or None)
     out = [top]
+    broken: list[Skipped] = []
     replies = item.get("replies")
     entries = replies.get("data") if isinstance(replies, Mapping) else None
     for entry in entries if isinstance(entries, list) else []:
         try:
             out.append(_comment(obj(entry, "reply"), media_id, top.platform_id))
-        except BadItem:
-            continue
+        except BadItem as exc:
+            broken.append(Skipped(entry, f"reply to {top.platform_id}: {exc}"))
+    if broken:
+        raise PartlyBad(out, broken)
     return out
 
 
@@ -113,6 +125,12 @@ class InstagramConnector(Connector):
         self.graph = GraphClient(account, session, self.now, "access_token")
         self.user_id = str(account.options.get("ig_user_id", "") or "")
         self.page_id = str(account.options.get("page_id", "") or "")
+        self.posts_per_scan = int(account.options.get("posts_per_scan", POSTS_PER_SCAN))
+        self.own = own_identities(account)
+
+    def _mine(self, message: InboundMessage) -> bool:
+        """The account's own comment or message (Graph lists them beside the others)."""
+        return message.author_id in self.own or message.author_handle.lower() in self.own
 
     def _user(self) -> str:
         if not self.user_id:
@@ -128,35 +146,35 @@ class InstagramConnector(Connector):
         if stream == "mentions":
             return sweep_newest_first(
                 cursor,
-                read_page=lambda after: self.graph.get(f"{user}/tags", {
+                read_page=lambda after: self.graph.get_own(f"{user}/tags", {
                     "fields": "id,caption,timestamp,username,permalink", "limit": 25,
                     **({"after": after} if after else {})}),
                 parse=parse_tag, item_time=lambda raw: safe_time(raw, "timestamp"),
-                keep=lambda m: True, where="instagram tags",
+                keep=lambda m: not self._mine(m), where="instagram tags",
             )
         if stream == "dms":
             if not self.page_id:
                 raise Permanent("Instagram Direct needs options.page_id (the linked Page)")
             return sweep_newest_first(
                 cursor,
-                read_page=lambda after: self.graph.get(f"{self.page_id}/conversations", {
+                read_page=lambda after: self.graph.get_own(f"{self.page_id}/conversations", {
                     "platform": "instagram", "fields": conversation_fields(), "limit": 25,
                     **({"after": after} if after else {})}),
                 parse=lambda raw: parse_conversation(raw, "instagram", "dms"),
                 item_time=lambda raw: safe_time(raw, "updated_time"),
-                keep=lambda m: m.author_id not in (user, self.account.handle),
+                keep=lambda m: not self._mine(m),
                 where="instagram conversations",
             )
         return scan_comments(
             cursor, list_parents=self._media,
             read_comments=lambda media, after: self.graph.get(f"{media}/comments", {
                 "fields": COMMENT_FIELDS, "limit": 50, **({"after": after} if after else {})}),
-            parse=parse_comment, where="instagram comments",
+            parse=parse_comment, where="instagram comments", keep=lambda m: not self._mine(m),
         )
 
     def _media(self) -> tuple[list[Parent], list[InboundMessage], list[Skipped]]:
-        body = self.graph.get(f"{self._user()}/media", {
-            "fields": "id,timestamp,comments_count", "limit": MEDIA_PER_SCAN})
+        body = self.graph.get_own(f"{self._user()}/media", {
+            "fields": "id,timestamp,comments_count", "limit": self.posts_per_scan})
         try:
             raw_items = data_list(body)
         except BadItem as exc:
@@ -173,7 +191,7 @@ class InstagramConnector(Connector):
     def reply(self, target: Target, text: str, idempotency_key: str, *,
               by_agent: bool = False) -> SendResult:
         if target.kind == "dm":
-            return self.send_private(target, text, idempotency_key)
+            return self.send_private(target, text, idempotency_key, by_agent=by_agent)
         self.require_text(text)
         if target.kind == "mention":
             body = self.graph.post(f"{self._user()}/mentions",
@@ -187,14 +205,18 @@ class InstagramConnector(Connector):
         self.require_text(text, self.dm_text_limit)
         if not self.page_id:
             raise Rejected("Instagram private replies need options.page_id (the linked Page)")
+        window: dict[str, str] = {}
         if target.kind == "dm":
             recipient = {"id": target.author_id}
+            # Instagram Direct keeps Messenger's rules: 24 hours, 7 for a person.
+            window = messaging_window(self.now(), target, by_agent, "Instagram Direct")
         elif target.kind in ("comment", "reply"):
             recipient = {"comment_id": target.platform_id}
         else:
             raise Rejected("Instagram allows a private reply only to a comment or a DM")
         body = self.graph.post_json(f"{self.page_id}/messages",
-                                    {"recipient": recipient, "message": {"text": text}})
+                                    {"recipient": recipient, "message": {"text": text},
+                                     **window})
         return SendResult(created_id(body, "message_id"))
 
     def hide(self, platform_id: str) -> None:

@@ -43,8 +43,10 @@ from socialdesk.connectors.types import (
 )
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
+# note_tweet: a post longer than 280 characters arrives cut short in `text`; its whole text
+# is in note_tweet.text, sent only when asked for.
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id",
-                "referenced_tweets"]
+                "referenced_tweets", "note_tweet"]
 DM_FIELDS = ["id", "text", "created_at", "sender_id", "dm_conversation_id", "event_type"]
 SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -79,12 +81,23 @@ def parse_tweet(raw: Any, users: Mapping[str, str], stream: str = "mentions") ->
             if isinstance(ref, Mapping) and ref.get("type") == "replied_to":
                 replied_to = maybe_text(ref, "id") or None
     author = maybe_text(item, "author_id")
+    note = item.get("note_tweet")
+    text = maybe_text(note, "text") if isinstance(note, Mapping) else ""
     return InboundMessage(
         platform="x", stream=stream, platform_id=tweet_id, kind="mention",
-        author_id=author, author_handle=users.get(author, ""), text=need(item, "text"),
+        author_id=author, author_handle=users.get(author, ""),
+        text=text or need(item, "text"),
         created_at=created, conversation_id=maybe_text(item, "conversation_id") or tweet_id,
         in_reply_to=replied_to, raw=dict(item),
     )
+
+
+def is_retweet(message: InboundMessage) -> bool:
+    """A retweet of a post that mentioned the account repeats the mention; it is nobody
+    asking anything, and answering it would answer the retweeter."""
+    refs = message.raw.get("referenced_tweets")
+    return isinstance(refs, list) and any(
+        isinstance(r, Mapping) and r.get("type") == "retweeted" for r in refs)
 
 
 def parse_dm(raw: Any, users: Mapping[str, str]) -> InboundMessage:
@@ -225,6 +238,8 @@ class XConnector(Connector):
         if since:
             messages = [m for m in messages if not m.platform_id.isdigit()
                         or int(m.platform_id) > int(since)]
+        me = self.user_id()
+        messages = [m for m in messages if m.author_id != me and not is_retweet(m)]
         self.ledger.charge("read", self.cost_per_call["read"], len(raw_items))
         meta = body.get("meta") if isinstance(body.get("meta"), Mapping) else {}
         newest = maybe_text(meta, "newest_id") if isinstance(meta, Mapping) else ""

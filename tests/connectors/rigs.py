@@ -96,12 +96,15 @@ class InstagramRig(Rig):
     name, stream = "instagram", "comments"
 
     def build(self) -> Connector:
+        # The recorded comments are all by the recording's own account (17841406338772941,
+        # @ikroskun), which the connector rightly drops as its own; the rig reads them as
+        # another account would, so that the paging contract has comments to deliver.
         return connector_for(account("instagram", secrets={"access_token": "t"},
-                                     handle="hai.djpb", ig_user_id="17841406338772941"),
+                                     handle="hai.djpb", ig_user_id="17841400000000001"),
                              now=self.clock)
 
     def serve_pages(self) -> None:
-        self.rsps.add("GET", re.compile(GRAPH.pattern + r"17841406338772941/media"),
+        self.rsps.add("GET", re.compile(GRAPH.pattern + r"17841400000000001/media"),
                       json=load("instagram/python-facebook/users/medias_p1.json"))
         pages = [load("instagram/python-facebook/history/ffcccd4a/comment_default_p1.json"),
                  load("instagram/python-facebook/history/ffcccd4a/comment_default_p2.json")]
@@ -122,7 +125,7 @@ class InstagramRig(Rig):
         return Ref("17862949873623188", "comment", "17955956875141196", "17841406338772941")
 
     def serve_failure(self, kind: str) -> None:
-        self._http_failure("GET", re.compile(GRAPH.pattern + r"17841406338772941/media"), kind,
+        self._http_failure("GET", re.compile(GRAPH.pattern + r"17841400000000001/media"), kind,
                            400, {"error": {"message": "Error validating access token: The "
                                            "user has not authorized application 1.",
                                            "type": "OAuthException", "code": 190,

@@ -13,6 +13,7 @@ import responses
 from socialdesk.connectors import Permanent, Rejected, RetryLater, connector_for
 from socialdesk.connectors.facebook import FacebookConnector
 from socialdesk.connectors.instagram import InstagramConnector
+from socialdesk.connectors.instagram import parse_comment as parse_ig_comment
 from socialdesk.connectors.types import InboundMessage, Ref
 
 from .support import FixedClock, account, load
@@ -46,13 +47,10 @@ def serve_media(rsps: responses.RequestsMock, media_id: str, count: int) -> None
                              "timestamp": "2019-10-01T00:00:00+0000"}]})
 
 
-def test_it_reads_instagram_comments_with_nested_replies(rsps: responses.RequestsMock,
-                                                         clock: FixedClock) -> None:
-    serve_media(rsps, "17955956875141196", 9)
-    rsps.add("GET", graph("17955956875141196/comments"),
-             json=load("instagram/python-facebook/history/762060a5/owner_media_comments.json"))
-    page = instagram(clock).fetch("comments", None)
-    by_id = {m.platform_id: m for m in page.messages}
+def test_it_reads_instagram_comments_with_nested_replies() -> None:
+    body = load("instagram/python-facebook/history/762060a5/owner_media_comments.json")
+    by_id = {m.platform_id: m for raw in body["data"]
+             for m in parse_ig_comment(raw, "17955956875141196")}
     top = by_id["17984127178281340"]
     assert (top.kind, top.author_id, top.author_handle) == ("comment", "yjmjump", "yjmjump")
     assert top.created_at == datetime(2019, 10, 15, 6, 18, 49, tzinfo=UTC)
@@ -61,6 +59,18 @@ def test_it_reads_instagram_comments_with_nested_replies(rsps: responses.Request
     assert (reply.kind, reply.in_reply_to, reply.conversation_id) == \
         ("reply", "17984127178281340", "17955956875141196")
     assert by_id["18078575905189841"].author_id == "17841406338772941"
+
+
+def test_it_never_delivers_the_instagram_accounts_own_comments(
+        rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    # In this recorded listing 4 of 6 comments and replies are the account's own.
+    serve_media(rsps, "17955956875141196", 9)
+    rsps.add("GET", graph("17955956875141196/comments"),
+             json=load("instagram/python-facebook/history/762060a5/owner_media_comments.json"))
+    page = instagram(clock).fetch("comments", None)
+    assert sorted(m.platform_id for m in page.messages) == \
+        ["17846106427692294", "17984127178281340"]
+    assert {m.author_handle for m in page.messages} == {"yjmjump"}
 
 
 def test_it_scans_only_media_whose_comment_count_changed(rsps: responses.RequestsMock,
