@@ -145,25 +145,18 @@ class Daemon:
         add = self.scheduler.add_job
         if "poll" in self.roles:
             self.leadership_job()  # so that a leader from the start says so too
-            add(self._guarded("leadership", self.leadership_job), "interval",
-                seconds=self.intervals.leadership, id="leadership")
+        for job in JOBS:
+            if job.role in self.roles:
+                add(self._guarded(job.name, partial(job.run, self)), "interval",
+                    seconds=job.every(self.intervals), id=job.name)
+        if "poll" in self.roles:
+            # One job per account and stream, so a slow platform never delays another.
             for account, stream, interval in self.enabled_streams():
                 every = self.intervals.poll_tick or max(0.2, min(interval, 15.0) / 3)
                 add(self._guarded(f"poll:{account}:{stream}",
                                   partial(self.poll_job, account, stream, interval)),
                     "interval", seconds=every, jitter=every / 5, id=f"poll:{account}:{stream}",
                     next_run_time=datetime.now().astimezone())
-        if "triage" in self.roles:
-            add(self._guarded("triage", self.triage_job), "interval",
-                seconds=self.intervals.triage, id="triage")
-        if "outbox" in self.roles:
-            add(self._guarded("outbox", self.outbox_job), "interval",
-                seconds=self.intervals.outbox, id="outbox")
-            add(self._guarded("reconcile", self.reconcile_job), "interval",
-                seconds=self.intervals.reconcile, id="reconcile")
-        if "sla" in self.roles:
-            add(self._guarded("sla", self.sla_job), "interval",
-                seconds=self.intervals.sla, id="sla")
         self.scheduler.start()
         log.info("socialdesk running as %s with roles %s", self.desk.worker_id,
                  ", ".join(sorted(self.roles)))
@@ -188,6 +181,27 @@ class Daemon:
                 pass
         finally:
             self.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic job: which role runs it, how often, and what it does."""
+
+    name: str
+    role: str
+    every: Callable[[Intervals], float]
+    run: Callable[[Daemon], Any]
+
+
+# The daemon's periodic jobs, one line each: a new job is a method above and a line here.
+# (Poll jobs are added per account and stream in `start`.)
+JOBS: tuple[Job, ...] = (
+    Job("leadership", "poll", lambda i: i.leadership, Daemon.leadership_job),
+    Job("triage", "triage", lambda i: i.triage, Daemon.triage_job),
+    Job("outbox", "outbox", lambda i: i.outbox, Daemon.outbox_job),
+    Job("reconcile", "outbox", lambda i: i.reconcile, Daemon.reconcile_job),
+    Job("sla", "sla", lambda i: i.sla, Daemon.sla_job),
+)
 
 
 def reclaim_dead_local_claims(desk: Desk) -> int:
