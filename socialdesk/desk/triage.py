@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from socialdesk.connectors.types import own_identities
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import NewReply, queue_many
 from socialdesk.desk.tickets import (
@@ -46,6 +47,10 @@ STATE_AFTER = {
 }
 MESSAGES = cast(Table, Message.__table__)
 TRIAGE_ERROR = "triage_error"
+# Rules recorded when the pipeline itself declines to answer (never a reply loop, never a
+# public answer under a comment the platform already hides).
+OWN_ACCOUNT = "own_account"
+HIDDEN_ON_PLATFORM = "hidden_on_platform"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class Pending:
     text: str
     author_id: str | None
     author_handle: str | None
+    hidden: bool = False
 
 
 @dataclass(slots=True)
@@ -139,7 +145,8 @@ def _triage_batch(desk: Desk, *, limit: int = 1, only: int | None = None,
 def _read_pending(session: Session, desk: Desk, *, limit: int,
                   only: int | None) -> list[Pending]:
     query = (select(Message.id, Message.account_id, Account.name, Message.platform,
-                    Message.kind, Message.text, Message.author_id, Message.author_handle)
+                    Message.kind, Message.text, Message.author_id, Message.author_handle,
+                    Message.hidden)
              .join(Account, Account.id == Message.account_id)
              .where(Message.triaged_at.is_(None)))
     if only is not None:
@@ -148,7 +155,8 @@ def _read_pending(session: Session, desk: Desk, *, limit: int,
     if is_postgres(desk.engine):
         query = query.with_for_update(skip_locked=True, of=Message)
     return [Pending(int(r.id), int(r.account_id), r.name, r.platform, r.kind, r.text,
-                    r.author_id, r.author_handle) for r in session.execute(query)]
+                    r.author_id, r.author_handle, bool(r.hidden))
+            for r in session.execute(query)]
 
 
 def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
@@ -157,8 +165,15 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
     outside: dict[str, Any] = {}
     if not desk.calendar.is_open(now):
         outside["next_open"] = desk.calendar.next_open(now)
+    own = frozenset().union(*(own_identities(a) for a in desk.settings.accounts))
     decisions = []
     for pending in batch:
+        if _is_own(pending, own):
+            # A message by any configured account (a reply the desk posted, coming back
+            # through a scan or a webhook) is never answered: that would be a reply loop.
+            decisions.append(Decision(pending, _values(None, "ignore", "ignored",
+                                                       [OWN_ACCOUNT])))
+            continue
         try:
             decisions.append(_decide(desk, session, pending, known, outside))
         except Exception:
@@ -166,6 +181,11 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
             decisions.append(Decision(pending, _values(None, "agent", "open", [TRIAGE_ERROR]),
                                       held=TRIAGE_ERROR))
     return decisions
+
+
+def _is_own(pending: Pending, own: frozenset[str]) -> bool:
+    return bool(pending.author_id and pending.author_id in own) or bool(
+        pending.author_handle and pending.author_handle.lstrip("@").lower() in own)
 
 
 def _values(result: Any, action: str, state: str, rules: list[str],
@@ -208,6 +228,13 @@ def _decide(desk: Desk, session: Session, pending: Pending, known: Sequence[str]
     if template is not None and decision.ticket_for is None:
         _render(desk, decision)  # a ticket's reply waits for its number
     decision.hide = step.hide and "hide" in desk.connector(pending.account_name).capabilities
+    if pending.hidden and pending.kind != "dm":
+        # Hidden on the platform already: an answer under it would show what was hidden.
+        # A person looks at it instead, and no hide is needed.
+        decision.template, decision.text, decision.ticket_for = None, None, None
+        decision.hide = False
+        decision.values.update(action="agent", state="open",
+                               rules=[*decision.values["rules"], HIDDEN_ON_PLATFORM])
     return decision
 
 
