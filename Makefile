@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint layers typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP) layers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
