@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
+from socialdesk.core.textsafe import clean_json
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,9 @@ def parse_json(content: bytes, where: str) -> Any:
     if not content.strip():
         return None
     try:
-        return json.loads(content)
+        # Platform text is made storable here, at the boundary: a lone surrogate escape
+        # ("\ud83d") would otherwise fail the whole page when it is written.
+        return clean_json(json.loads(content))
     except (ValueError, UnicodeDecodeError):
         snippet = content[:60].decode("utf-8", "replace").strip().replace("\n", " ")
         raise RetryLater(f"unreadable response from {where}: {snippet!r}") from None

@@ -28,7 +28,7 @@ class PollResult:
     skipped: int = 0
     pages: int = 0
     error: str | None = None
-    status: str = "ok"  # ok | disabled | waiting | retry | permanent
+    status: str = "ok"  # ok | disabled | waiting | retry | permanent | error
 
 
 def poll_stream(desk: Desk, account_name: str, stream: str,
@@ -42,9 +42,9 @@ def poll_stream(desk: Desk, account_name: str, stream: str,
         if row is not None and row.retry_at is not None and row.retry_at > now:
             return PollResult(account_name, stream, status="waiting")
         cursor = row.cursor if row else None
-    connector = desk.connector(account_name)
     stored = duplicates = skipped = pages = 0
     try:
+        connector = desk.connector(account_name)
         while pages < max_pages:
             page = connector.fetch(stream, cursor)
             pages += 1
@@ -56,8 +56,8 @@ def poll_stream(desk: Desk, account_name: str, stream: str,
                                     response_hours=desk.settings.sla.response_hours)
                 if account.last_error and not account.disabled_reason:
                     account.last_error = None
-            for item in page.skipped:
-                log.warning("%s/%s: skipped one item: %s", account_name, stream, item.reason)
+            for reason in result.skipped_reasons:
+                log.warning("%s/%s: skipped one item: %s", account_name, stream, reason)
             stored += result.stored
             duplicates += result.duplicates
             skipped += result.skipped
@@ -78,6 +78,19 @@ def poll_stream(desk: Desk, account_name: str, stream: str,
         _note_error(desk, account_name, stream, exc.reason, retry_at=retry_at)
         return PollResult(account_name, stream, stored, duplicates, skipped, pages,
                           error=exc.reason, status="retry")
+    except Exception as exc:
+        # Not foreseen (a bug, a database refusal): the account shows it and the metrics
+        # count it as "error", instead of the stream silently standing still.
+        reason = f"unexpected {type(exc).__name__}: {exc}".splitlines()[0][:300]
+        log.exception("%s/%s: poll failed", account_name, stream)
+        try:
+            _note_error(desk, account_name, stream, reason,
+                        retry_at=desk.now() + timedelta(minutes=5))
+        except Exception:  # the database itself may be what failed
+            log.warning("%s/%s: could not record the failure on the account",
+                        account_name, stream)
+        return PollResult(account_name, stream, stored, duplicates, skipped, pages,
+                          error=redact(reason), status="error")
     return PollResult(account_name, stream, stored, duplicates, skipped, pages)
 
 
