@@ -200,7 +200,8 @@ def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool)
             n = sum(c.values())
             print(f"  {kind:22} blocked {c['block']:3}/{n:<3} review {c['review']:3}  "
                   f"passed {c['pass']:3}")
-    print(f"{'disallowed held or blocked':32}{ratio(disallowed['block'] + disallowed['review'], total):>22}")
+    held = disallowed['block'] + disallowed['review']
+    print(f"{'disallowed held or blocked':32}{ratio(held, total):>22}")
     print(f"{'disallowed blocked':32}{ratio(disallowed['block'], total):>22}")
     n = sum(proper.values())
     print(f"{'proper passed without review':32}{ratio(proper['pass'], n):>22}")

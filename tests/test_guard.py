@@ -50,7 +50,7 @@ def test_it_blocks_every_disallowed_reply(text: str, reason: str) -> None:
 
 def test_it_passes_links_to_official_domains_except_on_x() -> None:
     text = "Info lengkap di https://djpb.kemenkeu.go.id/portal dan jdih.kemenkeu.go.id ya Kak."
-    assert GUARD.check_outbound(text, channel="instagram") == Verdict(True, ())
+    assert GUARD.check_outbound(text, channel="instagram") == Verdict("pass")
     assert GUARD.check_outbound("WhatsApp wa.me/6287877114090", channel="facebook").ok
     on_x = GUARD.check_outbound(text, channel="twitter")
     assert on_x.reasons == ("link_on_x",)
@@ -79,7 +79,7 @@ def test_it_counts_length_as_each_platform_does() -> None:
 
 def test_it_blocks_empty_and_invisible_replies() -> None:
     for text in ("", "   ", "\u200b\u200d\u2060", "\n\t"):
-        assert GUARD.check_outbound(text, channel="facebook") == Verdict(False, ("empty",))
+        assert GUARD.check_outbound(text, channel="facebook") == Verdict("block", ("empty",))
 
 
 def test_it_gives_unknown_channels_the_strictest_rules() -> None:
@@ -91,9 +91,10 @@ def test_it_fails_closed_when_something_breaks_inside(monkeypatch: pytest.Monkey
         raise RuntimeError("boom")
 
     monkeypatch.setattr(guard_module, "find_pii", broken)
-    assert GUARD.check_outbound("Halo Kak", channel="instagram") == Verdict(False, ("guard_error",))
+    failed = Verdict("block", ("guard_error",))
+    assert GUARD.check_outbound("Halo Kak", channel="instagram") == failed
     not_text: object = None
-    assert GUARD.check_outbound(not_text, channel="x") == Verdict(False, ("guard_error",))  # type: ignore[arg-type]
+    assert GUARD.check_outbound(not_text, channel="x") == failed  # type: ignore[arg-type]
 
 
 def test_it_fails_closed_when_its_rules_cannot_load(monkeypatch: pytest.MonkeyPatch,
@@ -101,7 +102,7 @@ def test_it_fails_closed_when_its_rules_cannot_load(monkeypatch: pytest.MonkeyPa
     guard_module._default_guard.cache_clear()
     monkeypatch.setattr(guard_module, "default_path", lambda *_a, **_k: tmp_path / "missing.yaml")
     try:
-        assert check_outbound("Halo Kak", channel="instagram") == Verdict(False, ("guard_error",))
+        assert check_outbound("Halo Kak", channel="instagram") == Verdict("block", ("guard_error",))
     finally:
         guard_module._default_guard.cache_clear()
 
@@ -209,3 +210,110 @@ def test_it_triages_arbitrary_text(triage: Triage, text: str, channel: str, kind
     result = triage.run(text, channel=channel, kind=kind)
     assert result.action in ACTIONS
     assert 0.0 <= result.confidence <= 1.0
+
+
+# -- three verdicts, whole families, fewer false alarms -------------------------------------------
+
+FAMILIES = [
+    # interpretation: agreeing with the reader's reading, conditional readings, English
+    ("Betul Kak, maksud ayat itu memang uang lembur boleh dibayar untuk hari libur.",
+     "interpretation"),
+    ("Kalau kontraknya di bawah 200 juta, maka nggak perlu jaminan pelaksanaan ya Kak.",
+     "interpretation"),
+    ("Yes, under the regulation contract staff are entitled to the meal allowance.",
+     "interpretation"),
+    # unregulated policy: rumours, plans and leaks about pay, systems and rules
+    ("Kabarnya uang makan bakal naik jadi 50 ribu, tunggu aja ya Kak.", "unregulated_policy"),
+    ("Rencananya SPAN akan diganti aplikasi baru, Kak.", "unregulated_policy"),
+    ("The new allowance rates will come into effect next year, it was agreed internally.",
+     "unregulated_policy"),
+    # excluded information: discipline, unreleased figures, others' payments, credentials
+    ("Petugas itu sudah kena sanksi penurunan pangkat, Kak.", "excluded_info"),
+    ("Sisa kas per hari ini 12,5 triliun, tapi belum dirilis resmi ya.", "excluded_info"),
+    ("Tagihan PT Maju Jaya juga sudah cair kemarin sebesar Rp300 juta.", "excluded_info"),
+    ("Token API-nya: zx81-qq93-LM2k ya Kak.", "excluded_info"),
+    # abuse: lexicon words in disguise, regional words, condescension without a listed word
+    ("Dasar g0bl0k, udah dijelasin masih nanya.", "abusive"),
+    ("Ah, jancuuuk, salah lagi.", "abusive"),
+    ("Ya ampun, k*ntol, dari tadi.", "abusive"),
+    ("Masa gitu aja nggak bisa sih Kak, belajar dulu sana.", "abusive"),
+    ("Try using your brain before tagging us.", "abusive"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), FAMILIES)
+def test_it_blocks_each_family_beyond_the_listed_phrases(text: str, reason: str) -> None:
+    verdict = GUARD.check_outbound(text, channel="facebook")
+    assert verdict.verdict == "block"
+    assert reason in verdict.reasons
+
+
+UNSURE = [
+    ("Sesuai ketentuan yang berlaku, satker Kakak dapat mengajukan dispensasi ke KPPN.",
+     "interpretation"),
+    ("Tunjangan untuk PPNPN nanti akan menyesuaikan, Kak.", "unregulated_policy"),
+    ("Bu Sari sudah kami bantu, SP2D-nya tinggal menunggu.", "excluded_info"),
+]
+
+
+@pytest.mark.parametrize(("text", "topic"), UNSURE)
+def test_text_it_cannot_place_is_held_for_review_not_passed(text: str, topic: str) -> None:
+    verdict = GUARD.check_outbound(text, channel="facebook")
+    assert verdict.verdict == "review"
+    assert verdict.ok and not verdict.passed
+    assert f"unsure:{topic}" in verdict.reasons
+
+
+PROPER = [
+    "Halo Kak, silakan hubungi Call Center 14090 atau e-mail hai.djpb@kemenkeu.go.id ya.",
+    "Bisa juga lewat WhatsApp +62 878-7711-4090 pada jam kerja, Kak.",
+    "Peraturannya dapat Kakak baca di https://jdih.setneg.go.id ya.",
+    "Mohon maaf Kak, informasi yang dikecualikan tidak dapat kami sampaikan di kanal ini.",
+    "Mohon maaf, kredensial dan kunci API bersifat rahasia sehingga tidak dapat kami bagikan.",
+    "Sorry, we cannot interpret the regulation for a specific case; please read it on jdih.",
+    "Halo Kak, kami belum memiliki informasi resmi terkait kenaikan tunjangan.",
+    "Terima kasih Kak, tiket HAI-2603-00123 sudah kami teruskan ke tim SPAN.",
+]
+
+
+@pytest.mark.parametrize("text", PROPER)
+def test_official_contacts_go_id_and_refusals_that_name_their_category_pass(text: str) -> None:
+    assert GUARD.check_outbound(text, channel="facebook") == Verdict("pass")
+
+
+def test_a_refusal_does_not_cover_a_disclosure_in_the_next_clause() -> None:
+    text = "Mohon maaf, data itu tidak dapat kami sampaikan, tapi katanya tukin bakal naik kok."
+    verdict = GUARD.check_outbound(text, channel="facebook")
+    assert verdict.verdict == "block" and "unregulated_policy" in verdict.reasons
+
+
+def test_another_number_is_personal_data_even_beside_the_official_one() -> None:
+    text = "Hubungi 14090 atau Pak Andi di 0812-7788-9900 ya."
+    assert "pii:phone" in GUARD.check_outbound(text, channel="facebook").reasons
+
+
+def test_a_bare_domain_in_brackets_is_read_without_the_bracket() -> None:
+    text = "Rilis resminya ada di situs Kemenkeu (https://www.kemenkeu.go.id)."
+    assert GUARD.check_outbound(text, channel="facebook").passed
+
+
+def test_the_guard_command_prints_the_verdict_and_fails_on_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from socialdesk.cli import main
+
+    assert main(["guard", "Tunjangan untuk PPNPN nanti akan menyesuaikan, Kak.",
+                 "--channel", "facebook"]) == 0
+    assert '"verdict": "review"' in capsys.readouterr().out
+    assert main(["guard", "Dasar g0bl0k", "--channel", "facebook"]) == 1
+    assert '"verdict": "block"' in capsys.readouterr().out
+
+
+def test_the_abuse_lexicon_skips_ordinary_words_and_reads_disguises() -> None:
+    from socialdesk.rules.abuse import AbuseLexicon
+
+    lexicon = AbuseLexicon.from_entries(["anjing", "bego", "setan"], skip=["setan"])
+    assert lexicon.find("dasar anj1ng") == ["anjing"]
+    assert lexicon.find("pegawainya bego2") == ["bego"]
+    assert lexicon.find("anjiiing") == ["anjing"]
+    assert lexicon.find("film setan tahun 2025") == []

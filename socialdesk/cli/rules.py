@@ -1,6 +1,7 @@
 """`socialdesk classify` and `socialdesk guard`: the rules run on text from the command line
 or on JSON Lines, one JSON result per input. A malformed input line yields an error line and
-the run goes on; the exit status is 1 when any line failed."""
+the run goes on; the exit status is 1 when any line failed. `guard` prints each text's verdict
+(pass, review, block) with its reasons, and exits 1 when any text is blocked too."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO, get_args
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
-from socialdesk.cli.common import UsageError
+from socialdesk.cli.common import UsageError, settings_from
 from socialdesk.core.vocab import UnknownPlatform, channel_of
-from socialdesk.rules.assess import Triage
-from socialdesk.rules.guard import Guard
 from socialdesk.rules.types import Channel, Kind
+
+if TYPE_CHECKING:  # loaded by the command that runs: the rules take a while to read
+    from socialdesk.rules.assess import Triage
+    from socialdesk.rules.guard import Guard
 
 CHANNELS: tuple[str, ...] = get_args(Channel)
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -151,7 +154,15 @@ def run_classify(args: argparse.Namespace) -> int:
         channel, kind = _channel(args.channel), _kind(args.kind)
     except LineError as exc:
         raise UsageError(str(exc)) from None
-    triage = Triage.default()
+    from socialdesk.core.catalog import load_catalog
+    from socialdesk.rules.assess import Triage
+    from socialdesk.rules.guard import Guard
+
+    # The rules, guard, catalog and lexicon the settings name, as the desk itself uses them.
+    settings = settings_from(args)
+    triage = Triage.load(catalog=load_catalog(settings.catalog_path),
+                         rules_dir=settings.rules_dir, guard=Guard.load(settings.guard_path),
+                         lexicon_dir=settings.lexicon_dir)
 
     def one(rec: dict[str, Any]) -> dict[str, Any]:
         line_id = _line_id(rec)
@@ -162,10 +173,12 @@ def run_classify(args: argparse.Namespace) -> int:
                  lambda: _classified(triage, None, args.text, channel, kind))
 
 
-def _checked(guard: Guard, line_id: Any, text: str, channel: str) -> dict[str, Any]:
+def _checked(guard: Guard, line_id: Any, text: str, channel: str,
+             blocked: list[Any]) -> dict[str, Any]:
     verdict = guard.check_outbound(text, channel=channel)
-    return {"id": line_id, "verdict": "pass" if verdict.ok else "block",
-            "reasons": list(verdict.reasons)}
+    if verdict.verdict == "block":
+        blocked.append(line_id)
+    return {"id": line_id, "verdict": verdict.verdict, "reasons": list(verdict.reasons)}
 
 
 def run_guard(args: argparse.Namespace) -> int:
@@ -173,11 +186,16 @@ def run_guard(args: argparse.Namespace) -> int:
         channel = _channel(args.channel)
     except LineError as exc:
         raise UsageError(str(exc)) from None
-    guard = Guard.default()
+    from socialdesk.rules.guard import Guard
+
+    guard = Guard.load(settings_from(args).guard_path)
+    blocked: list[Any] = []
 
     def one(rec: dict[str, Any]) -> dict[str, Any]:
         line_id = _line_id(rec)
-        return _checked(guard, line_id, rec["text"], _channel(rec["channel"], line_id=line_id))
+        return _checked(guard, line_id, rec["text"], _channel(rec["channel"], line_id=line_id),
+                        blocked)
 
-    return _each(args, ("id", "channel", "text"), one,
-                 lambda: _checked(guard, None, args.text, channel))
+    status = _each(args, ("id", "channel", "text"), one,
+                   lambda: _checked(guard, None, args.text, channel, blocked))
+    return 1 if blocked else status

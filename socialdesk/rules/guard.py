@@ -3,7 +3,12 @@ regulation, speak of policy that is not regulated, give out excluded information
 data, link outside the official domains, insult, or overflow the platform's limit.
 
 `check_outbound` is pure and fails closed: whatever goes wrong inside it, the answer is a
-blocking Verdict with reason "guard_error", never an exception. `check_inbound` gives triage
+blocking Verdict with reason "guard_error", never an exception. Its verdict is one of three:
+`block` (never sent; the agent rewrites), `review` (held for a supervisor: the text is near a
+ground for refusal that the guard cannot rule on with confidence, such as a regulation applied
+to the reader) or `pass`. A sentence that refuses may name what it refuses ("informasi yang
+dikecualikan tidak dapat kami sampaikan"): the topic patterns skip such sentences; abuse,
+personal data and links are still looked for in them. `check_inbound` gives triage
 a second opinion on what an incoming message asks for. Word lists live in config/guard.yaml;
 each pattern sits behind a test for the literal words it needs (socialdesk.rules.prefilter),
 which spares running most patterns on most messages without changing what they find.
@@ -23,14 +28,18 @@ import yaml
 
 from socialdesk.core.resources import GUARD, default_path
 from socialdesk.core.yamlread import safe_load
+from socialdesk.rules.abuse import AbuseLexicon, LexiconError
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import Gated, any_search, gate
-from socialdesk.rules.types import Verdict
+from socialdesk.rules.types import PiiFinding, Verdict
 
 OUTBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info", "abusive")
 INBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info")
 X_CHANNELS = frozenset({"twitter", "x"})  # is_x() in core.vocab says the same
 X_URL_WEIGHT = 23
+REVIEW_MARK = "unsure:"  # the prefix of a reason that asks for review rather than blocks
+# Sentences (and clauses after "but") are read one by one for refusals.
+_CLAUSES = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:tapi|tetapi|namun|but|however)\b)")
 
 # Invisible code points people (and spammers) slip between letters; they change nothing a
 # reader sees, so the guard reads the text without them.
@@ -108,6 +117,11 @@ class Guard:
     allowed_prefixes: tuple[str, ...]
     limits: Mapping[str, int]
     link_pattern: re.Pattern[str]
+    review: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    refusals: tuple[re.Pattern[str], ...] = ()
+    official_emails: frozenset[str] = frozenset()
+    official_numbers: frozenset[str] = frozenset()
+    abuse: AbuseLexicon | None = None
     # The same patterns behind their literal pre-checks, built once here rather than per call.
     _inbound_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
@@ -115,10 +129,14 @@ class Guard:
     _outbound_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
     )
+    _review_gates: Mapping[str, tuple[Gated, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inbound_gates", _gated(self.inbound))
         object.__setattr__(self, "_outbound_gates", _gated(self.outbound))
+        object.__setattr__(self, "_review_gates", _gated(self.review))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Guard:
@@ -128,14 +146,16 @@ class Guard:
             data = safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise GuardConfigError(f"{source}: cannot read guard rules: {exc}") from None
-        return cls.from_mapping(data, source)
+        return cls.from_mapping(data, source, base=Path(path).parent)
 
     @classmethod
     def default(cls) -> Guard:
         return _default_guard()
 
     @classmethod
-    def from_mapping(cls, data: Any, source: str = "<guard>") -> Guard:
+    def from_mapping(cls, data: Any, source: str = "<guard>", base: Path | None = None) -> Guard:
+        """`base` is where a relative `abuse_lexicon` path is looked for (the packaged
+        defaults when the file is not there)."""
         if not isinstance(data, Mapping):
             raise GuardConfigError(f"{source}: top level must be a mapping")
         tlds = _strings(data, "link_tlds", source)
@@ -162,6 +182,13 @@ class Guard:
             ),
             limits=dict(limits),
             link_pattern=link,
+            review=_topics(data, "review", OUTBOUND_TOPICS, source) if "review" in data else {},
+            refusals=_patterns(data, "refusal_clauses", source),
+            official_emails=frozenset(
+                c.casefold() for c in _optional(data, "official_contacts", source) if "@" in c),
+            official_numbers=frozenset(
+                _national(c) for c in _optional(data, "official_contacts", source) if "@" not in c),
+            abuse=_lexicon(data, source, base),
         )
 
     # -- public checks --------------------------------------------------------------------------
@@ -171,7 +198,7 @@ class Guard:
         try:
             return self._outbound(text, channel)
         except Exception:  # failing closed is the point
-            return Verdict(False, ("guard_error",))
+            return Verdict("block", ("guard_error",))
 
     def check_inbound(self, text: str) -> list[str]:
         """Refusal reasons an incoming message asks for: interpretation,
@@ -186,7 +213,8 @@ class Guard:
             host = (m.group("h1") or m.group("h2") or "").lower()
             if m.group("scheme") and m.group("scheme").lower() == "www.":
                 host = "www." + host
-            host = host.split("@")[-1].split(":")[0].rstrip(".")
+            # Closing brackets and sentence marks after a bare link are the sentence's own.
+            host = host.split("@")[-1].split(":")[0].rstrip(".,;:!)]}")
             found.append(Link(host, m.group("path") or "", m.start(), m.end()))
         return found
 
@@ -217,14 +245,20 @@ class Guard:
             raise TypeError("text must be a string")
         visible = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
         if not visible.strip():
-            return Verdict(False, ("empty",))
+            return Verdict("block", ("empty",))
         reasons: list[str] = []
         folded = fold(text)
+        # Abuse is abuse inside a refusal too; the other topics read only what is not refused.
+        topical = self._unrefused(folded)
         for topic in OUTBOUND_TOPICS:
-            if any_search(self._outbound_gates[topic], folded):
-                reasons.append("abusive" if topic == "abusive" else topic)
+            read = folded if topic == "abusive" else topical
+            if read and any_search(self._outbound_gates[topic], read):
+                reasons.append(topic)
+        if "abusive" not in reasons and self.abuse is not None and self.abuse.find(folded):
+            reasons.append("abusive")
         for finding in find_pii(visible):
-            reasons.append(f"pii:{finding.kind}")
+            if not self._official(visible, finding):
+                reasons.append(f"pii:{finding.kind}")
         links = self.links(visible)
         x_like = _channel(channel) == "twitter"
         if any(not self.link_allowed(link) for link in links):
@@ -233,14 +267,69 @@ class Guard:
             reasons.append("link_on_x")
         if self.weighted_length(text, channel) > self.limits.get(_channel(channel), 280):
             reasons.append("too_long")
-        unique = tuple(dict.fromkeys(reasons))
-        return Verdict(not unique, unique)
+        if reasons:
+            return Verdict("block", tuple(dict.fromkeys(reasons)))
+        doubts = [REVIEW_MARK + topic for topic, gates in self._review_gates.items()
+                  if any_search(gates, folded if topic == "abusive" else topical)]
+        return Verdict("review", tuple(doubts)) if doubts else Verdict("pass")
+
+    def _unrefused(self, folded: str) -> str:
+        """`folded` without the sentences that refuse something."""
+        if not self.refusals:
+            return folded
+        kept = [c for c in _CLAUSES.split(folded)
+                if c and not any(p.search(c) for p in self.refusals)]
+        return " ".join(kept)
+
+    def _official(self, visible: str, finding: PiiFinding) -> bool:
+        """Whether a personal-data finding is one of the centre's own official contacts."""
+        found = visible[finding.start:finding.end]
+        if finding.kind == "email":
+            return found.casefold() in self.official_emails
+        digits = "".join(ch for ch in found if ch.isdigit())
+        return bool(digits) and _national(digits) in self.official_numbers
 
 
 def _gated(
     topics: Mapping[str, tuple[re.Pattern[str], ...]],
 ) -> dict[str, tuple[Gated, ...]]:
     return {topic: tuple(gate(p) for p in patterns) for topic, patterns in topics.items()}
+
+
+def _national(number: str) -> str:
+    """A phone number's digits without the country or trunk prefix: 62…, +62…, 0… alike."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if digits.startswith("62"):
+        return digits[2:]
+    return digits.removeprefix("0")
+
+
+def _optional(data: Mapping[str, Any], key: str, source: str) -> list[str]:
+    return _strings(data, key, source) if key in data else []
+
+
+def _patterns(data: Mapping[str, Any], key: str, source: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(p) for p in _optional(data, key, source))
+    except re.error as exc:
+        raise GuardConfigError(f"{source}: {key}: bad pattern: {exc}") from None
+
+
+def _lexicon(data: Mapping[str, Any], source: str, base: Path | None) -> AbuseLexicon | None:
+    name = data.get("abuse_lexicon")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name:
+        raise GuardConfigError(f"{source}: 'abuse_lexicon' must be a file name")
+    path = Path(name)
+    if not path.is_absolute():
+        # Beside the guard file when it is there (an edited copy), else the packaged one.
+        here = (base or default_path(GUARD).parent) / path
+        path = here if here.exists() else default_path(GUARD).parent / path
+    try:
+        return AbuseLexicon.load(path, _optional(data, "abuse_skip", source))
+    except LexiconError as exc:
+        raise GuardConfigError(f"{source}: {exc}") from None
 
 
 def _channel(channel: str) -> str:
@@ -290,7 +379,7 @@ def check_outbound(text: str, *, channel: str) -> Verdict:
     try:
         guard = _default_guard()
     except Exception:  # no rules: nothing may pass
-        return Verdict(False, ("guard_error",))
+        return Verdict("block", ("guard_error",))
     return guard.check_outbound(text, channel=channel)
 
 

@@ -144,7 +144,7 @@ class Replies:
             raise ReplyError(f"reply {name!r}: {exc}") from None
         text = _BLANKS.sub(" ", text).strip()
         verdict = self.guard.check_outbound(text, channel=channel)
-        if not verdict.ok:
+        if not verdict.passed:  # a canned reply is sent unread: review is not enough
             raise ReplyBlocked(name, channel, verdict.reasons)
         return text
 

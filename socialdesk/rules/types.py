@@ -52,9 +52,25 @@ class PiiFinding:
     end: int
 
 
+GuardVerdict = Literal["pass", "review", "block"]
+GUARD_VERDICTS: tuple[GuardVerdict, ...] = ("pass", "review", "block")
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Outcome of the content guard: `ok` False means the text must not be sent."""
+    """Outcome of the content guard. `pass`: the text may go out; `review`: it may go out only
+    after a supervisor has read it (the guard could not place it with confidence); `block`: it
+    must never be sent, the agent rewrites it. `reasons` say why, for people to read."""
 
-    ok: bool
+    verdict: GuardVerdict
     reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """False only for `block`: the text may enter the outbox (which holds a `review`)."""
+        return self.verdict != "block"
+
+    @property
+    def passed(self) -> bool:
+        """True only for `pass`: the text may be sent without anyone reading it first."""
+        return self.verdict == "pass"

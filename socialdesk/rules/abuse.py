@@ -1,0 +1,114 @@
+"""Abusive words from a lexicon, found through the disguises people use for them.
+
+The lexicon (defaults/lexicon/profanity-id.tsv: word, category, region, severity, aliases) lists
+Indonesian and regional abusive words with their known spellings. A word list matched as is
+misses "anj1ng", "a*jing", "b3g0" and "anjiiing", so each word of the text is also read with
+look-alike digits and symbols turned back into letters and with runs of one letter squeezed;
+a masked letter ("*") may stand for any letter. Entries that are ordinary words in another
+sense ("bui", "setan", "miskin") are skipped through the guard's `abuse_skip` list.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "@": "a", "$": "s", "!": "i", "|": "l"})
+# A word as the writer spelled it: letters with look-alike digits or masks inside.
+_TOKEN = re.compile(r"[a-z0-9@$*!|]*[a-z*][a-z0-9@$*!|]*")
+_RUNS = re.compile(r"(.)\1+")
+
+
+class LexiconError(ValueError):
+    """The abuse lexicon is unreadable; the message names the file."""
+
+
+def squeeze(word: str) -> str:
+    """One letter for each run of the same letter: "anjiiing" -> "anjing"."""
+    return _RUNS.sub(r"\1", word)
+
+
+def _plain(token: str) -> str:
+    # Digits alone are numbers, not disguises: "2025" stays a number.
+    if token.isdigit():
+        return token
+    # "bego2" is "bego-bego" written the short way: the 2 doubles the word, it is no letter.
+    return token.rstrip("2").translate(_LEET) if token[-1] == "2" else token.translate(_LEET)
+
+
+@dataclass(frozen=True)
+class AbuseLexicon:
+    """Single words and word pairs, each also kept squeezed."""
+
+    words: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    squeezed: frozenset[str]
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[str], skip: Iterable[str] = ()) -> AbuseLexicon:
+        skipped = {s.casefold() for s in skip}
+        words: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        for entry in entries:
+            parts = entry.casefold().replace("-", " ").split()
+            if not parts or " ".join(parts) in skipped:
+                continue
+            if len(parts) == 1:
+                words.add(_plain(parts[0]))
+            else:
+                # Longer phrases are matched on their first two words, which carry the insult.
+                pairs.add((_plain(parts[0]), _plain(parts[1])))
+                words.add(_plain("".join(parts)))
+        words -= skipped
+        # A squeezed form shorter than three letters ("xxx" -> "x") would match noise.
+        squeezed = frozenset(s for w in words if len(s := squeeze(w)) >= 3)
+        return cls(frozenset(words), frozenset(pairs), squeezed)
+
+    @classmethod
+    def load(cls, path: Path, skip: Iterable[str] = ()) -> AbuseLexicon:
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle, delimiter="\t"))
+        except OSError as exc:
+            raise LexiconError(f"{path}: cannot read the abuse lexicon: {exc}") from None
+        entries: list[str] = []
+        for row in rows:
+            word = (row.get("word") or "").strip()
+            if not word:
+                raise LexiconError(f"{path}: a row without a word")
+            entries.append(word)
+            entries.extend(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        return cls.from_entries(entries, skip)
+
+    def find(self, folded: str) -> list[str]:
+        """The lexicon words in `folded` (case-folded text), as the lexicon spells them."""
+        tokens = [_plain(t) for t in _TOKEN.findall(folded)]
+        found: list[str] = []
+        for i, token in enumerate(tokens):
+            hit = self._word(token)
+            if hit is None and i + 1 < len(tokens) and (token, tokens[i + 1]) in self.pairs:
+                hit = f"{token} {tokens[i + 1]}"
+            if hit is not None:
+                found.append(hit)
+        return found
+
+    def _word(self, token: str) -> str | None:
+        if token in self.words:
+            return token
+        if "*" in token:
+            return self._masked(token)
+        short = squeeze(token)
+        return short if short != token and short in self.squeezed else None
+
+    def _masked(self, token: str) -> str | None:
+        # "a*jing", "k*nt*l": each mask stands for one or more letters; short masks of
+        # ordinary words ("s*") are too vague to call.
+        letters = token.replace("*", "")
+        if len(letters) < 3:
+            return None
+        shape = re.compile("".join("[a-z]+" if c == "*" else re.escape(c) for c in token))
+        return next((w for w in sorted(self.words) if shape.fullmatch(w)), None)
