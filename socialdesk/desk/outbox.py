@@ -85,6 +85,8 @@ class Job:
     account_id: int
     account_name: str
     target: Ref | None
+    # A person wrote it (not the bot): Messenger lets a person answer up to 7 days.
+    by_agent: bool = False
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -168,7 +170,7 @@ _JOBS = (select(Reply.id, Reply.state, Reply.claimed_by, Reply.kind, Reply.text,
                 Reply.idempotency_key, Reply.reason, Reply.attempts, Reply.account_id,
                 Account.name, Reply.message_id, Message.platform_id,
                 Message.kind.label("mkind"), Message.author_id,
-                Conversation.platform_thread_id)
+                Conversation.platform_thread_id, Reply.author, Message.platform_created_at)
          .join(Account, Account.id == Reply.account_id)
          .outerjoin(Message, Message.id == Reply.message_id)
          .outerjoin(Conversation, Conversation.id == Message.conversation_id)
@@ -180,11 +182,13 @@ def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
     for r in conn.execute(_JOBS, {"b_ids": list(reply_ids)}):
         target = None
         if r.message_id is not None and r.platform_id is not None:
+            # With its time: the messaging window is decided before the send is tried.
             target = Ref(platform_id=r.platform_id, kind=r.mkind,
-                         conversation_id=r.platform_thread_id or "", author_id=r.author_id or "")
+                         conversation_id=r.platform_thread_id or "", author_id=r.author_id or "",
+                         created_at=r.platform_created_at)
         jobs[int(r.id)] = Job(int(r.id), r.state, r.claimed_by, r.kind, r.text,
                               r.idempotency_key, r.reason, int(r.attempts), int(r.account_id),
-                              r.name, target)
+                              r.name, target, by_agent=(r.author or "bot") != "bot")
     return jobs
 
 
@@ -221,7 +225,7 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
     # An attempt counts from here: the connector is called.
     attempts = job.attempts + 1
     try:
-        platform_id = _send(connector, kind, target, text, job.key)
+        platform_id = _send(connector, kind, target, text, job.key, by_agent=job.by_agent)
     except RetryLater as exc:
         # A send that failed this way may still have reached the platform: the next attempt
         # looks in the thread first (hides are harmless to repeat).
@@ -257,7 +261,8 @@ def _look(connector: Connector, target: Ref, text: str) -> str | None:
         return None
 
 
-def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: str) -> str:
+def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: str, *,
+          by_agent: bool = False) -> str:
     if kind == "post":
         return connector.post(text, key).platform_id
     if target is None:
@@ -266,8 +271,8 @@ def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: s
         connector.hide(target.platform_id)
         return target.platform_id
     if kind == "private":
-        return connector.send_private(target, text, key).platform_id
-    return connector.reply(target, text, key).platform_id
+        return connector.send_private(target, text, key, by_agent=by_agent).platform_id
+    return connector.reply(target, text, key, by_agent=by_agent).platform_id
 
 
 # Built once: the outcome of every send is recorded with the same few statements.
