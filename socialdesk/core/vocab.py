@@ -21,6 +21,7 @@ BroadcastState = Literal[
     "draft", "pending", "approved", "rejected", "publishing", "published", "failed",
 ]
 TargetState = Literal["pending", "sent", "failed"]
+DigestState = Literal["sending", "sent", "failed"]
 Role = Literal["agent", "supervisor", "admin"]
 SlaEventKind = Literal["warning", "breach"]
 SlaTarget = Literal["response", "fulfilment", "broadcast"]
@@ -40,6 +41,7 @@ PENDING_REPLY_STATES: Final = ("queued", "held")
 TICKET_STATES: Final = get_args(TicketState)
 BROADCAST_STATES: Final = get_args(BroadcastState)
 TARGET_STATES: Final = get_args(TargetState)
+DIGEST_STATES: Final = get_args(DigestState)
 ROLES: Final = get_args(Role)
 SLA_EVENT_KINDS: Final = get_args(SlaEventKind)
 SLA_TARGETS: Final = get_args(SlaTarget)

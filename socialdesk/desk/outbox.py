@@ -210,10 +210,16 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
     kind, target, text = job.kind, job.target, job.text
     if kind != "hide":
         verdict = desk.guard.check_outbound(text, channel=desk.channel(job.account_name))
-        if not verdict.ok:
-            return _finish(desk, reply_id, "held",
-                           reason="guard: " + ", ".join(verdict.reasons))
+        # An approved broadcast may carry a link on X: its price was shown before approval.
+        blocking = [r for r in verdict.reasons if not (kind == "post" and r == "link_on_x")]
+        if not verdict.ok and blocking:
+            return _finish(desk, reply_id, "held", reason="guard: " + ", ".join(blocking))
     uncertain = (job.reason or "").startswith(UNCERTAIN)
+    if uncertain and kind == "post":
+        # No connector can look for an earlier post: posting again might post twice.
+        return _finish(desk, reply_id, "held", reason=(
+            "the last post may have reached the platform: check the account's page, then "
+            "`socialdesk release`, `mark-sent` or `cancel`"))
     if uncertain and target is not None and kind in ("reply", "private"):
         found = _look(connector, target, text)
         if found:
@@ -228,8 +234,9 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         platform_id = _send(connector, kind, target, text, job.key, by_agent=job.by_agent)
     except RetryLater as exc:
         # A send that failed this way may still have reached the platform: the next attempt
-        # looks in the thread first (hides are harmless to repeat).
-        maybe_sent = kind != "hide"
+        # looks in the thread first (hides are harmless to repeat). A post cannot be looked
+        # for; only a refusal that names its retry time (a rate limit) surely did not post.
+        maybe_sent = kind != "hide" and not (kind == "post" and exc.retry_at is not None)
         if attempts >= MAX_ATTEMPTS:
             return _finish(desk, reply_id, "held", attempted=True,
                            reason=f"gave up after {attempts} attempts: {exc.reason}")

@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 from socialdesk.core.vocab import (
     ACTIONS,
     BROADCAST_STATES,
+    DIGEST_STATES,
     MESSAGE_KINDS,
     MESSAGE_STATES,
     REPLY_KINDS,
@@ -304,6 +305,7 @@ class Broadcast(Base):
     approved_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(Text)
 
     targets: Mapped[list[BroadcastTarget]] = relationship(back_populates="broadcast")
 
@@ -406,6 +408,23 @@ class UsageLedger(Base):
     amount: Mapped[float] = mapped_column(Float, default=0.0)
     calls: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestSent(Base):
+    """One row per digest day, written before the send: a day's digest goes out at most once
+    (a failed send may be retried; a send cut off midway waits for a person)."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (CheckConstraint(_in("state", DIGEST_STATES), name="state"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    covers_from: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
 
 
 class Lease(Base):
