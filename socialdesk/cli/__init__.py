@@ -3,6 +3,12 @@
 Each module in COMMANDS has `register(subparsers)`, which adds its subcommands and sets
 `func` on them; `func(args) -> int` returns the exit status. Input errors are raised as
 `UsageError` (or a ValueError/KeyError from the core) and shown as one line with status 2.
+
+Start-up is kept short for agents at the shell: a command module imports at its top only
+what `register` needs (argparse, cli.common, core.vocab and the like) and imports the
+database, rules, connectors or web server inside the functions that run its commands
+(tests/test_cli_startup.py checks this for every module in COMMANDS). With a command named
+on the line, the modules after the one that registers it are not imported at all.
 """
 
 from __future__ import annotations
@@ -26,10 +32,13 @@ COMMANDS = (
     "socialdesk.cli.review",
     "socialdesk.cli.daemon",
     "socialdesk.cli.demo",
+    "socialdesk.cli.users",
+    "socialdesk.cli.web",
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given `argv`, only as far as the module with its command."""
     parser = argparse.ArgumentParser(
         prog="socialdesk",
         description="Social-media desk of HAI-DJPb: inbox, triage, guarded replies, SLA clocks.",
@@ -41,13 +50,31 @@ def build_parser() -> argparse.ArgumentParser:
              "or config/socialdesk.example.toml)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = _command_word(argv) if argv is not None else None
     for module_name in COMMANDS:
         importlib.import_module(module_name).register(sub)
+        if wanted is not None and wanted in sub.choices:
+            break
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named in `argv` (the first word that is not an option or --config's
+    value), or None: then every module is needed, for help or for the error message."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif word == "--":
+            return next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

@@ -1,0 +1,103 @@
+"""`socialdesk user add|passwd|disable|list|token|revoke`: console users and API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+from socialdesk.app import auth, users
+from socialdesk.cli.agent import _actor, _add_actor, _desk
+from socialdesk.cli.common import UsageError
+from socialdesk.core.vocab import ROLES
+
+PASSWORD_ENV = "SOCIALDESK_PASSWORD"
+
+
+def register(sub: Any) -> None:
+    user = sub.add_parser("user", help="console users: add, passwd, disable, list, token")
+    verbs = user.add_subparsers(dest="verb", metavar="VERB", required=True)
+    add = verbs.add_parser("add", help="a new user (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--name", default="", help="the name shown in the console")
+    _add_actor(add)
+    add.set_defaults(func=cmd_add)
+    passwd = verbs.add_parser("passwd", help="set a new password (ends the user's sessions)")
+    passwd.add_argument("username")
+    _add_actor(passwd)
+    passwd.set_defaults(func=cmd_passwd)
+    disable = verbs.add_parser("disable", help="no more sign-in; sessions end, tokens revoked")
+    disable.add_argument("username")
+    _add_actor(disable)
+    disable.set_defaults(func=cmd_disable)
+    lst = verbs.add_parser("list", help="users and their roles")
+    lst.set_defaults(func=cmd_list)
+    token = verbs.add_parser("token", help="a new JSON API token for a user (shown once)")
+    token.add_argument("username")
+    token.add_argument("--label", default="api", help="what the token is for")
+    _add_actor(token)
+    token.set_defaults(func=cmd_token)
+    revoke = verbs.add_parser("revoke", help="revoke a JSON API token by its id")
+    revoke.add_argument("token_id", type=int)
+    _add_actor(revoke)
+    revoke.set_defaults(func=cmd_revoke)
+
+
+def _password() -> str:
+    """From $SOCIALDESK_PASSWORD (scripts), else asked twice on the terminal."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise UsageError(f"no terminal to ask the password on: set {PASSWORD_ENV}")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        user = users.add_user(desk, args.username, _password(), role=args.role,
+                              display_name=args.name, actor=_actor(args))
+    print(f"user {user.username} added ({user.role})")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        user = users.set_password(desk, args.username, _password(), actor=_actor(args))
+    print(f"password of {user.username} changed; their sessions have ended")
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        user = users.disable_user(desk, args.username, actor=_actor(args))
+    print(f"user {user.username} disabled")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        for user in users.list_users(desk):
+            state = "active" if user.active else "disabled"
+            print(f"{user.username:<24} {user.role:<11} {state:<9} {user.display_name}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        issued = auth.issue_token(desk, args.username, args.label, actor=_actor(args))
+    print(f"token {issued.id} ({issued.name}) for {args.username}; it is shown only now:")
+    print(issued.token)
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        auth.revoke_token(desk, args.token_id, actor=_actor(args))
+    print(f"token {args.token_id} revoked")
+    return 0

@@ -1,0 +1,1 @@
+"""The agent console: server-rendered pages, a JSON API, health and metrics (one ASGI app)."""

@@ -1,0 +1,61 @@
+"""The console as one ASGI app: pages, JSON API, health and metrics, static files."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from socialdesk.desk.context import Desk
+from socialdesk.web import api, health, pages
+from socialdesk.web.deps import NeedLogin, signed_in
+from socialdesk.web.render import render
+from socialdesk.web.security import HEADERS, HSTS, LoginLimiter
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(desk: Desk, *, secure_cookies: bool = False,
+               limiter: LoginLimiter | None = None) -> FastAPI:
+    """`secure_cookies`: the console is reached over HTTPS (directly or behind a proxy), so
+    the session cookie is marked Secure and browsers are told to keep to HTTPS."""
+    # No /docs pages: they load their script from a CDN; the schema itself is served.
+    app = FastAPI(title="socialdesk console API", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    app.state.desk = desk
+    app.state.secure_cookies = secure_cookies
+    app.state.limiter = limiter or LoginLimiter()
+    app.state.metrics = health.metrics_registry(desk)
+
+    @app.middleware("http")
+    async def security_headers(request: Request,
+                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    @app.exception_handler(NeedLogin)
+    async def need_login(request: Request, exc: NeedLogin) -> Response:
+        if request.method == "GET" and not request.url.path.startswith("/queue/rows"):
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.headers.get("x-csrf-token"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=exc.headers)
+        return render(request, "error.html", signed_in(request), status_code=exc.status_code,
+                      error=str(exc.detail))
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(health.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,112 @@
+// The console's only script: keyboard shortcuts, the queue's refresh in place, and the
+// reply box's live guard verdict. Loaded from this origin; the CSP forbids inline script.
+"use strict";
+
+(function () {
+  const csrf = document.body.dataset.csrf || "";
+
+  function typing(target) {
+    return target instanceof HTMLElement &&
+      (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  }
+
+  // -- the queue: selection that survives a refresh -------------------------------------
+  const table = document.querySelector("table[data-refresh]");
+  const body = document.getElementById("queue-rows");
+  let selected = null;
+
+  function rows() {
+    return body ? Array.from(body.querySelectorAll("tr[data-id]")) : [];
+  }
+
+  function select(id) {
+    selected = id;
+    for (const row of rows()) {
+      const on = row.dataset.id === id;
+      row.classList.toggle("selected", on);
+      row.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function move(step) {
+    const list = rows();
+    if (!list.length) return;
+    const at = list.findIndex((row) => row.dataset.id === selected);
+    const next = at < 0 ? 0 : Math.min(list.length - 1, Math.max(0, at + step));
+    select(list[next].dataset.id);
+  }
+
+  if (body) {
+    body.addEventListener("click", (event) => {
+      const row = event.target instanceof Element ? event.target.closest("tr[data-id]") : null;
+      if (row) select(row.dataset.id);
+    });
+  }
+
+  async function refresh() {
+    if (!table || !body || document.visibilityState !== "visible") return;
+    try {
+      const response = await fetch(table.dataset.refresh, { credentials: "same-origin" });
+      if (!response.ok) return;
+      body.innerHTML = await response.text();
+      if (selected) select(selected);
+    } catch (_error) {
+      // the network is back on the next tick; the page keeps what it shows
+    }
+  }
+  if (table) window.setInterval(refresh, 10000);
+
+  // -- the reply box: the guard's verdict before sending ----------------------------------
+  const form = document.getElementById("reply-form");
+  if (form) {
+    const text = document.getElementById("reply-text");
+    const template = document.getElementById("template");
+    const length = document.getElementById("reply-length");
+    const verdict = document.getElementById("verdict");
+    let timer = 0;
+
+    async function check(params) {
+      params.set("csrf", csrf);
+      const response = await fetch(form.dataset.draft, {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+        body: params.toString(),
+      });
+      if (!response.ok) return null;
+      const result = await response.json();
+      length.textContent = String(result.length);
+      verdict.textContent = result.verdict + (result.reasons.length ? ": " + result.reasons.join(", ") : "");
+      verdict.className = "verdict verdict-" + result.verdict;
+      return result;
+    }
+
+    template.addEventListener("change", async () => {
+      if (!template.value) return;
+      const result = await check(new URLSearchParams({ template: template.value }));
+      if (result && result.text) text.value = result.text;
+    });
+    text.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => check(new URLSearchParams({ text: text.value })), 300);
+    });
+  }
+
+  // -- keyboard shortcuts -----------------------------------------------------------------
+  const help = document.getElementById("shortcuts");
+  for (const button of document.querySelectorAll("[data-shortcuts]")) {
+    button.addEventListener("click", () => help.showModal());
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const key = event.key;
+    if (key === "?") { help.showModal(); event.preventDefault(); return; }
+    if (body && (key === "j" || key === "k")) { move(key === "j" ? 1 : -1); event.preventDefault(); return; }
+    if (body && key === "Enter" && selected) { window.location.assign("/messages/" + selected); return; }
+    const target = document.querySelector('[data-key="' + key + '"]');
+    if (target instanceof HTMLElement) { target.click(); event.preventDefault(); return; }
+    const field = document.querySelector('[data-key-focus="' + key + '"]');
+    if (field instanceof HTMLElement) { field.focus(); event.preventDefault(); }
+  });
+})();
