@@ -81,7 +81,7 @@ def _row(account: Account, stream: str, m: InboundMessage, now: datetime,
         author_handle=clean(m.author_handle)[:191] or None,
         text=clean(m.text)[:MAX_TEXT], platform_created_at=m.created_at, received_at=now,
         in_reply_to=clean(m.in_reply_to or "")[:191] or None,
-        raw=clean_json(dict(m.raw)), state="new", rules=[], pii=[], hidden=False,
+        raw=clean_json(dict(m.raw)), state="new", rules=[], pii=[], hidden=m.hidden,
         response_due_at=response_due(calendar, min(m.created_at, now), response_hours),
     )
     if not row["platform_id"]:
@@ -134,9 +134,11 @@ def _insert_each(session: Session, rows: list[dict[str, Any]],
 
 def store_page(
     session: Session, account: Account, stream: str, page: Page, *,
-    now: datetime, calendar: WorkingCalendar, response_hours: float,
+    now: datetime, calendar: WorkingCalendar, response_hours: float, push: bool = False,
 ) -> IntakeResult:
     """Store the page's new messages and its cursor; the caller commits both together.
+    A webhook push (`push`) stores its messages the same way and leaves the poll's cursor
+    and back-off alone: polling stays the safety net.
 
     An item that cannot be stored is skipped with its reason (counted on the account), and
     the rest of the page, and the cursor, go ahead without it."""
@@ -160,8 +162,9 @@ def store_page(
                             .values(last_message_at=now))
     if skipped:
         _note_skipped(account, stream, skipped, now)
-    _advance_cursor(session, account, stream, page.next_cursor, now)
-    account.last_poll_at = now
+    if not push:
+        _advance_cursor(session, account, stream, page.next_cursor, now)
+        account.last_poll_at = now
     return IntakeResult(stored=len(stored), duplicates=len(ready) - len(stored),
                         skipped=len(skipped), skipped_reasons=tuple(s.reason for s in skipped))
 

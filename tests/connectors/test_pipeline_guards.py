@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
+from socialdesk.connectors.types import InboundMessage, Page
 from socialdesk.desk import triage
+from socialdesk.desk.intake import store_page
 from socialdesk.desk.poll import poll_stream
-from socialdesk.store.models import Message, Reply
+from socialdesk.store.models import Account, Message, Reply
 from tests.desk_helpers import START, Rig, make_rig
 
 NOON = timedelta(hours=4, minutes=30)
@@ -55,3 +57,15 @@ def test_it_does_not_answer_a_comment_hidden_on_the_platform_in_public(rig: Rig)
     assert (message.action, message.state) == ("agent", "open")
     assert triage.HIDDEN_ON_PLATFORM in message.rules
     assert replies == []
+
+
+def test_intake_keeps_the_hidden_state_the_connector_read(rig: Rig) -> None:
+    seen = InboundMessage(platform="facebook", stream="comments", platform_id="1_hidden",
+                          kind="comment", author_id="2493785114046685", author_handle="warga",
+                          text="komentar", created_at=START, conversation_id="1", hidden=True)
+    with rig.session() as s, s.begin():
+        account = s.scalars(select(Account).where(Account.name == "sb-fb")).one()
+        store_page(s, account, "comments", Page((seen,), None), now=START,
+                   calendar=rig.desk.calendar, response_hours=1)
+    message, _ = _triaged(rig, "1_hidden")
+    assert message.hidden
