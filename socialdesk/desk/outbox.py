@@ -11,6 +11,9 @@ A worker claims a few due replies in one statement, then sends them one at a tim
 order and commits each outcome before it starts the next send. So of the rows one claim
 left in `sending`, only the one with the smallest id can have been handed to a platform;
 the others were never tried and go back to the queue as they were.
+
+A text the guard blocks is held for good (`guard: ...`); a text it puts up for review is held
+(`review: ...`) until a supervisor releases it (app/review.py), and is then sent as it is.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from socialdesk.connectors.types import Connector, Ref
 from socialdesk.core.settings import redact
 from socialdesk.desk.context import Desk
 from socialdesk.store.db import is_postgres, likely, rows_changed, upsert
-from socialdesk.store.models import Account, Conversation, Message, Reply
+from socialdesk.store.models import Account, AuditLog, Conversation, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +217,9 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         blocking = [r for r in verdict.reasons if not (kind == "post" and r == "link_on_x")]
         if not verdict.ok and blocking:
             return _finish(desk, reply_id, "held", reason="guard: " + ", ".join(blocking))
+        if verdict.verdict == "review" and not _released(desk, reply_id):
+            return _finish(desk, reply_id, "held",
+                           reason=REVIEW_HOLD + ", ".join(verdict.reasons))
     uncertain = (job.reason or "").startswith(UNCERTAIN)
     if uncertain and kind == "post":
         # No connector can look for an earlier post: posting again might post twice.
@@ -258,6 +264,19 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         return _finish(desk, reply_id, "held", attempted=True,
                        reason=f"{UNCERTAIN}unexpected {type(exc).__name__}: check the thread")
     return _finish(desk, reply_id, "sent", platform_id=platform_id, attempted=True)
+
+
+REVIEW_HOLD = "review: "
+
+
+def _released(desk: Desk, reply_id: int) -> bool:
+    """Whether a supervisor released this reply after reading it (each release is audited)."""
+    with desk.engine.connect() as conn:
+        found = conn.execute(
+            select(AuditLog.id).where(AuditLog.action == "reply_release",
+                                      AuditLog.object_type == "reply",
+                                      AuditLog.object_id == str(reply_id)).limit(1)).first()
+    return found is not None
 
 
 def _look(connector: Connector, target: Ref, text: str) -> str | None:
