@@ -16,7 +16,7 @@ def test_it_ships_hardened_units(unit: Path) -> None:
     text = unit.read_text()
     for line in HARDENING:
         assert line in text.splitlines(), f"{unit.name} lacks {line}"
-    assert "ExecStart=/opt/socialdesk/.venv/bin/socialdesk " in text
+    assert "ExecStart=/opt/socialdesk/bin/socialdesk " in text
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
@@ -27,7 +27,7 @@ def test_it_passes_systemd_analyze_verify(unit: Path, tmp_path: Path) -> None:
     fake_bin = tmp_path / "socialdesk"
     fake_bin.write_text("#!/bin/sh\n")
     fake_bin.chmod(0o755)
-    copy.write_text(unit.read_text().replace("/opt/socialdesk/.venv/bin/socialdesk",
+    copy.write_text(unit.read_text().replace("/opt/socialdesk/bin/socialdesk",
                                              str(fake_bin)))
     result = subprocess.run(["systemd-analyze", "verify", str(copy)],
                             capture_output=True, text=True, timeout=60)
