@@ -128,7 +128,7 @@ def draft(desk: Desk, *, text: str, accounts: Sequence[str], actor: str,
         missing = [f.account for f in fits if f.account not in ids]
         if missing:
             raise InvalidRequest(f"accounts not in the database yet: {', '.join(missing)} "
-                                 "(run `socialdesk accounts sync`)")
+                                 "(`socialdesk init` or `socialdesk run` adds them)")
         b = Broadcast(title=(title or " ".join(text.split())[:80]), text=text, state="pending",
                       requested_by_id=requester.id, requested_at=now,
                       due_at=desk.calendar.add(now, SLA_HOURS), scheduled_at=at, image=image)

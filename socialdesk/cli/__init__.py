@@ -32,6 +32,7 @@ COMMANDS = (
     "socialdesk.cli.review",
     "socialdesk.cli.daemon",
     "socialdesk.cli.demo",
+    "socialdesk.cli.broadcast",
     "socialdesk.cli.users",
     "socialdesk.cli.web",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from socialdesk.connectors.deadline import REQUEST_DEADLINE, deadline
 from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
 from socialdesk.core.textsafe import clean_json
 
@@ -296,6 +298,7 @@ class HttpClient:
         self.dialect: Dialect = dialect
         self.max_bytes = max_bytes
         self.throttle_until: datetime | None = None
+        self.deadline = REQUEST_DEADLINE  # seconds for a whole exchange, body included
         # Told each usage percentage Meta reports, to keep the day's peak in the ledger.
         self.on_usage: Callable[[float], None] | None = None
 
@@ -305,6 +308,7 @@ class HttpClient:
         now = self.now()
         if self.throttle_until is not None and now < self.throttle_until:
             raise RetryLater("platform usage near its limit", self.throttle_until)
+        started = time.monotonic()
         try:
             response = self.session.request(
                 method, url, params=params, data=data, json=json_body,
@@ -314,8 +318,14 @@ class HttpClient:
             raise RetryLater(f"timed out: {method} {url}") from None
         except requests.RequestException as exc:
             raise RetryLater(f"connection failed: {method} {url} ({type(exc).__name__})") from None
-        with response:
-            content = read_limited(response, self.max_bytes)
+        with response, deadline(response, started + self.deadline - time.monotonic()) as watch:
+            try:
+                content = read_limited(response, self.max_bytes)
+            finally:
+                if watch.expired:
+                    # Whatever was read is not the whole answer; the send may have landed.
+                    raise RetryLater(f"no complete answer within {self.deadline:.0f} s: "
+                                     f"{method} {url.split('?')[0]}") from None
         self._note_usage(response.headers)
         ok = 200 <= response.status_code < 300
         try:
