@@ -35,16 +35,12 @@ from socialdesk.desk.tickets import (
     open_tickets,
 )
 from socialdesk.rules.replies import ReplyError
-from socialdesk.rules.respond import plan
+from socialdesk.rules.respond import STATE_AFTER, plan
 from socialdesk.store.db import is_postgres
 from socialdesk.store.models import Account, Message
 
 log = logging.getLogger(__name__)
 
-STATE_AFTER = {
-    "auto_reply": "closed", "refuse": "closed", "redirect_private": "closed",
-    "escalate": "waiting", "agent": "open", "ignore": "ignored",
-}
 MESSAGES = cast(Table, Message.__table__)
 TRIAGE_ERROR = "triage_error"
 # Rules recorded when the pipeline itself declines to answer (never a reply loop, never a

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from socialdesk.core.vocab import MessageState
+
 REFUSAL_TEMPLATES = {
     "interpretation_request": "refuse_interpretation",
     "unregulated_policy": "refuse_unregulated",
@@ -18,6 +20,12 @@ FAQ_TEMPLATES: Mapping[str, str] = {
     "8.1.b": "faq_sakti_reset_password",
 }
 FAQ_FALLBACK = "faq_general"
+# Where a message stands once the bot took its first step: answered and done, waiting on a
+# unit's ticket, left for an agent, or dropped.
+STATE_AFTER: Mapping[str, MessageState] = {
+    "auto_reply": "closed", "refuse": "closed", "redirect_private": "closed",
+    "escalate": "waiting", "agent": "open", "ignore": "ignored",
+}
 
 
 @dataclass(frozen=True, slots=True)
