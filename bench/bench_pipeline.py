@@ -13,6 +13,10 @@ that capacity: its latencies are the ones a user sees on a normal day.
 Aims: p99 <= 200 ms, >= 500 msg/s on SQLite, >= 1,000 msg/s on PostgreSQL. Nothing here
 asserts a time; the script prints figures.
 
+Each run is preceded by bench_limit's measure of the same row work through the raw driver in
+batches (on a fresh database of the same kind), so every msg/s is printed with its share of
+what the database itself can do at that moment on a shared machine. Aim: a quarter.
+
 Run from the repository root:
     .venv/bin/python bench/bench_pipeline.py [--quick] [--databases sqlite,postgresql] ...
 """
@@ -25,11 +29,12 @@ import queue
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 from typing import Any
 
+from bench_limit import measure as measure_limit
 from common import (
     ACCOUNTS,
     DEFAULT_PG,
@@ -127,6 +132,7 @@ class RunResult:
     replied: int
     per_claim: float  # messages triaged per claim statement (the batch that was won)
     note: str = ""
+    limit: float = 0.0  # msg/s of the same rows through the raw driver, measured just before
 
     @property
     def per_second(self) -> float:
@@ -273,7 +279,7 @@ def _work_left(desk: Desk) -> int:
 def print_table(results: list[RunResult]) -> None:
     head = (f"{'database':<11}{'workers':>8}{'offered':>10}{'messages':>10}{'replies':>9}"
             f"{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'intake/s':>10}"
-            f"{'msgs/claim':>13}")
+            f"{'msgs/claim':>13}{'limit/s':>9}{'ratio':>7}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -283,7 +289,8 @@ def print_table(results: list[RunResult]) -> None:
               f"{r.spec.messages:>10,}{r.replied:>9,}{r.per_second:>9,.0f}"
               f"{percentile(lat, 0.5):>9.1f}{percentile(lat, 0.99):>9.1f}"
               f"{(lat[-1] if lat else float('nan')):>9.1f}{intake_rate:>10,.0f}"
-              f"{r.per_claim:>13.1f}"
+              f"{r.per_claim:>13.1f}{r.limit:>9,.0f}"
+              f"{(r.per_second / r.limit if r.limit else float('nan')):>7.2f}"
               + (f"  {r.note}" if r.note else ""))
 
 
@@ -300,7 +307,8 @@ def print_ratios(results: list[RunResult]) -> None:
 def _announce_and_run(spec: RunSpec, workdir: Path, pg_url: str) -> RunResult:
     print(f"running {spec.database}, {spec.workers} worker(s), {spec.messages:,} messages, "
           f"{spec.offered} ...", file=sys.stderr, flush=True)
-    return run(spec, workdir, pg_url)
+    limit = measure_limit(spec.database, workdir, pg_url, spec.messages, spec.batch)
+    return replace(run(spec, workdir, pg_url), limit=limit)
 
 
 def main(argv: list[str] | None = None) -> int:

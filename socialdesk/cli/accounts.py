@@ -8,14 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from socialdesk.app.accounts import account_statuses
 from socialdesk.cli.common import UsageError, settings_from
-from socialdesk.connectors import ConnectorError, connector_for
 from socialdesk.core.settings import AccountConfig, Settings
-from socialdesk.desk.context import Desk
-from socialdesk.store.migrate import SchemaNotCurrent, require_current
 
 
 def register(sub: Any) -> None:
@@ -52,6 +46,12 @@ def list_accounts(args: argparse.Namespace) -> int:
 
 def _today_usage(settings: Settings) -> dict[str, str]:
     """Today's spend, quota and last error per account, from the database if it is set up."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from socialdesk.app.accounts import account_statuses
+    from socialdesk.desk.context import Desk
+    from socialdesk.store.migrate import SchemaNotCurrent, require_current
+
     desk = Desk.from_settings(settings)
     try:
         require_current(desk.engine)
@@ -78,6 +78,8 @@ def _today_usage(settings: Settings) -> dict[str, str]:
 
 
 def problems_of(account: AccountConfig) -> list[str]:
+    from socialdesk.connectors import ConnectorError, connector_for
+
     try:
         connector = connector_for(account)
     except ConnectorError as exc:

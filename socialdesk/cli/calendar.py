@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialdesk.cli.common import UsageError, add_tz_option, parse_time, settings_from, zone
-from socialdesk.core.clock import WorkingCalendar
+
+if TYPE_CHECKING:  # imported by the commands: the holiday tables take a while to load
+    from socialdesk.core.clock import WorkingCalendar
 
 
 def register(sub: Any) -> None:
@@ -44,6 +46,8 @@ def _year(text: str) -> int:
 
 
 def calendar_from(args: argparse.Namespace) -> WorkingCalendar:
+    from socialdesk.core.clock import WorkingCalendar
+
     return WorkingCalendar.from_settings(settings_from(args).working_hours)
 
 

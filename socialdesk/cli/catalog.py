@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialdesk.cli.common import UsageError, settings_from
-from socialdesk.core.catalog import Catalog, Item, Module, Service, load_catalog
+
+if TYPE_CHECKING:  # imported by the commands, which read the catalog anyway
+    from socialdesk.core.catalog import Catalog
 
 
 def register(sub: Any) -> None:
@@ -21,6 +23,8 @@ def register(sub: Any) -> None:
 
 
 def _catalog(args: argparse.Namespace) -> Catalog:
+    from socialdesk.core.catalog import load_catalog
+
     return load_catalog(settings_from(args).catalog_path)
 
 
@@ -41,6 +45,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from socialdesk.core.catalog import Item, Module, Service
+
     catalog = _catalog(args)
     try:
         found = catalog.lookup(args.id)

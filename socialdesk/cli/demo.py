@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from socialdesk.cli.common import UsageError
-from socialdesk.demo.day import run_demo
 
 
 def register(sub: Any) -> None:
@@ -30,5 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 10 <= args.speed <= 20_000:
         raise UsageError("--speed must be between 10 and 20000")
     logging.basicConfig(level=logging.ERROR)
+    from socialdesk.demo.day import run_demo
+
     run_demo(root=args.dir, speed=args.speed, seed=args.seed)
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialdesk.app import review
 from socialdesk.cli.agent import _actor, _add_actor, _desk, _time
 from socialdesk.cli.common import UsageError, add_tz_option, zone
 
@@ -38,6 +37,8 @@ def _reply_id(text: str) -> int:
 
 
 def cmd_held(args: argparse.Namespace) -> int:
+    from socialdesk.app import review
+
     tz = zone(args.tz)
     with _desk(args) as desk:
         rows = review.held(desk, args.limit)
@@ -51,6 +52,8 @@ def cmd_held(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from socialdesk.app import review
+
     with _desk(args) as desk:
         done = review.release(desk, _reply_id(args.reply_id), actor=_actor(args))
     print(f"reply {done.reply_id} queued again")
@@ -58,6 +61,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_mark_sent(args: argparse.Namespace) -> int:
+    from socialdesk.app import review
+
     with _desk(args) as desk:
         done = review.mark_sent(desk, _reply_id(args.reply_id), actor=_actor(args),
                                 platform_id=args.platform_id)
@@ -66,6 +71,8 @@ def cmd_mark_sent(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    from socialdesk.app import review
+
     with _desk(args) as desk:
         done = review.cancel(desk, _reply_id(args.reply_id), actor=_actor(args), note=args.note)
     print(f"reply {done.reply_id} cancelled")

@@ -10,9 +10,6 @@ from typing import Any
 from socialdesk.cli.common import UsageError, settings_from
 from socialdesk.core.resources import EXAMPLE_SETTINGS, default_path
 from socialdesk.core.settings import CONFIG_NAME, Settings, find_config, load_settings
-from socialdesk.desk.accounts import sync_accounts as sync_accounts_with
-from socialdesk.store.db import make_engine
-from socialdesk.store.migrate import current_revision, head_revision, upgrade
 
 
 def register(sub: Any) -> None:
@@ -35,6 +32,9 @@ def register(sub: Any) -> None:
 
 
 def sync_accounts(settings: Settings) -> list[str]:
+    from socialdesk.desk.accounts import sync_accounts as sync_accounts_with
+    from socialdesk.store.db import make_engine
+
     engine = make_engine(settings.database_url)
     try:
         return sync_accounts_with(engine, settings)
@@ -43,6 +43,9 @@ def sync_accounts(settings: Settings) -> list[str]:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import current_revision, upgrade
+
     target = find_config(args.config) or Path.cwd() / CONFIG_NAME
     if not target.exists():
         try:
@@ -73,6 +76,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import current_revision, upgrade
+
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     try:
@@ -89,6 +95,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(args: argparse.Namespace) -> int:
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import current_revision, head_revision
+
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     try:

@@ -8,7 +8,6 @@ import os
 import sys
 from typing import Any
 
-from socialdesk.app import auth, users
 from socialdesk.cli.agent import _actor, _add_actor, _desk
 from socialdesk.cli.common import UsageError
 from socialdesk.core.vocab import ROLES
@@ -59,6 +58,8 @@ def _password() -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from socialdesk.app import users  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         user = users.add_user(desk, args.username, _password(), role=args.role,
                               display_name=args.name, actor=_actor(args))
@@ -67,6 +68,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
+    from socialdesk.app import users  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         user = users.set_password(desk, args.username, _password(), actor=_actor(args))
     print(f"password of {user.username} changed; their sessions have ended")
@@ -74,6 +77,8 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
+    from socialdesk.app import users  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         user = users.disable_user(desk, args.username, actor=_actor(args))
     print(f"user {user.username} disabled")
@@ -81,6 +86,8 @@ def cmd_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from socialdesk.app import users  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         for user in users.list_users(desk):
             state = "active" if user.active else "disabled"
@@ -89,6 +96,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from socialdesk.app import auth  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         issued = auth.issue_token(desk, args.username, args.label, actor=_actor(args))
     print(f"token {issued.id} ({issued.name}) for {args.username}; it is shown only now:")
@@ -97,6 +106,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from socialdesk.app import auth  # not to build the parser: it is slow to import
+
     with _desk(args) as desk:
         auth.revoke_token(desk, args.token_id, actor=_actor(args))
     print(f"token {args.token_id} revoked")
