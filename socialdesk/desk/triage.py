@@ -205,7 +205,7 @@ def _decide(desk: Desk, session: Session, pending: Pending, known: Sequence[str]
                         channel=channel)
     step = plan(action=result.action, intent=c.intent, service=c.service, item=c.item,
                 rules=result.rules, known_templates=known,
-                topic=_topic(desk, c.service, c.item))
+                topic=_topic(desk, c.service, c.item), answers=desk.replies.answers())
     context: dict[str, Any] = dict(step.context) | outside
     template = step.template
     if c.intent == "ticket_status" and result.action == "auto_reply":

@@ -50,6 +50,7 @@ class TemplateSpec:
     action: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    answers: tuple[str, ...] = ()
 
 
 def _slot(value: Any, key: str, zone: str = REPLY_ZONE) -> str:
@@ -86,6 +87,7 @@ def _load_index(directory: Path) -> dict[str, TemplateSpec]:
         specs[name] = TemplateSpec(
             name, str(action), _names(entry, "required", f"{where}: {name}"),
             _names(entry, "optional", f"{where}: {name}"),
+            _names(entry, "answers", f"{where}: {name}"),
         )
     return specs
 
@@ -118,6 +120,10 @@ class Replies:
 
     def template_names(self) -> list[str]:
         return sorted(self.specs)
+
+    def answers(self) -> dict[str, str]:
+        """Catalog item or service id -> the canned answer for questions about it."""
+        return {key: spec.name for spec in self.specs.values() for key in spec.answers}
 
     def action_of(self, name: str) -> str:
         return self._spec(name).action

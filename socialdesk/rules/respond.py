@@ -13,12 +13,8 @@ REFUSAL_TEMPLATES = {
     "unregulated_policy": "refuse_unregulated",
     "excluded_info_request": "refuse_excluded",
 }
-# Canned answers by catalog item or service; anything else marked faq gets the general one.
-FAQ_TEMPLATES: Mapping[str, str] = {
-    "3.3": "faq_sp2d_crediting",
-    "8.1.a": "faq_sakti_reset_password",
-    "8.1.b": "faq_sakti_reset_password",
-}
+# Canned answers by catalog item or service come from the reply index (`answers:`);
+# anything else marked faq gets the general one.
 FAQ_FALLBACK = "faq_general"
 # Where a message stands once the bot took its first step: answered and done, waiting on a
 # unit's ticket, left for an agent, or dropped.
@@ -39,7 +35,8 @@ class Plan:
 
 
 def plan(*, action: str, intent: str, service: str | None, item: str | None,
-         rules: Sequence[str], known_templates: Sequence[str], topic: str = "") -> Plan:
+         rules: Sequence[str], known_templates: Sequence[str], topic: str = "",
+         answers: Mapping[str, str] | None = None) -> Plan:
     if action == "redirect_private":
         return Plan("redirect_private", hide=True)
     if action == "refuse":
@@ -57,9 +54,10 @@ def plan(*, action: str, intent: str, service: str | None, item: str | None,
         return Plan("faq_other_agency")
     if intent == "ticket_status":
         return Plan("ticket_status_not_found")  # refined with the ticket lookup
+    by_topic = answers or {}
     for key in (item, service):
-        if key and key in FAQ_TEMPLATES and FAQ_TEMPLATES[key] in known_templates:
-            return Plan(FAQ_TEMPLATES[key])
+        if key and key in by_topic and by_topic[key] in known_templates:
+            return Plan(by_topic[key])
     for rule in rules:
         name = "faq_" + rule.removeprefix("faq:").replace("-", "_")
         if rule.startswith("faq:") and name in known_templates:
