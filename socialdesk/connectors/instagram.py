@@ -194,11 +194,36 @@ class InstagramConnector(Connector):
             return self.send_private(target, text, idempotency_key, by_agent=by_agent)
         self.require_text(text)
         if target.kind == "mention":
-            body = self.graph.post(f"{self._user()}/mentions",
-                                   {"media_id": target.platform_id, "message": text})
+            # A caption mention is answered on its media; a comment mention names the
+            # comment too (the media is the conversation).
+            media = target.conversation_id or target.platform_id
+            form = {"media_id": media, "message": text}
+            if target.platform_id != media:
+                form["comment_id"] = target.platform_id
+            body = self.graph.post(f"{self._user()}/mentions", form)
         else:
             body = self.graph.post(f"{target.platform_id}/replies", {"message": text})
         return SendResult(created_id(body))
+
+    def mentioned(self, media_id: str, comment_id: str = "") -> InboundMessage:
+        """The comment or caption behind a `mentions` webhook, which names only its ids."""
+        user = self._user()
+        if comment_id:
+            body = self.graph.get(user, {"fields": f"mentioned_comment.comment_id({comment_id})"
+                                                   "{id,text,timestamp,username}"})
+            item = obj(body.get("mentioned_comment"), "mentioned_comment")
+            text, platform_id = maybe_text(item, "text"), need(item, "id")
+        else:
+            body = self.graph.get(user, {"fields": f"mentioned_media.media_id({media_id})"
+                                                   "{id,caption,timestamp,username}"})
+            item = obj(body.get("mentioned_media"), "mentioned_media")
+            text, platform_id = maybe_text(item, "caption"), need(item, "id")
+        handle = maybe_text(item, "username")
+        return InboundMessage(
+            platform="instagram", stream="mentions", platform_id=platform_id, kind="mention",
+            author_id=handle, author_handle=handle, text=text,
+            created_at=parse_time(item.get("timestamp"), "timestamp"),
+            conversation_id=media_id, raw=dict(item))
 
     def send_private(self, target: Target, text: str, idempotency_key: str, *,
                      by_agent: bool = False) -> SendResult:

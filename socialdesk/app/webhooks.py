@@ -1,0 +1,141 @@
+"""Meta webhook pushes, stored through the same intake as polling.
+
+The web face checks the signature with `app_secrets` and hands the parsed body to
+`receive_meta`, which stores the delivery's messages in one transaction (a message polling
+also sees is stored once, by its unique key) and marks comments hidden on the platform.
+Triage is left to the workers, so the platform gets its 200 quickly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from socialdesk.connectors.errors import ConnectorError
+from socialdesk.connectors.items import BadItem
+from socialdesk.connectors.meta_webhooks import Event, parse_delivery
+from socialdesk.connectors.types import InboundMessage, Page, own_identities
+from socialdesk.core.settings import AccountConfig, MissingSecret
+from socialdesk.desk.context import Desk
+from socialdesk.desk.intake import store_page
+from socialdesk.store.db import rows_changed
+from socialdesk.store.models import Account, Message
+
+log = logging.getLogger(__name__)
+# Which option names the account a delivery's entry is for.
+OWNER_OPTION = {"facebook": "page_id", "instagram": "ig_user_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    stored: int = 0
+    duplicates: int = 0
+    own: int = 0
+    hidden: int = 0
+    ignored: int = 0
+    unknown_account: int = 0
+    skipped: int = 0
+
+
+def _meta_accounts(desk: Desk) -> list[AccountConfig]:
+    return [a for a in desk.settings.accounts if a.platform in OWNER_OPTION]
+
+
+def _secret_values(desk: Desk, name: str) -> list[str]:
+    found = []
+    for account in _meta_accounts(desk):
+        try:
+            secret = account.optional_secret(name)
+        except MissingSecret:
+            continue
+        if secret is not None:
+            found.append(secret.reveal())
+    return found
+
+
+def app_secrets(desk: Desk) -> list[bytes]:
+    """The Meta app secrets of the configured accounts (secret `app_secret`)."""
+    return [s.encode() for s in dict.fromkeys(_secret_values(desk, "app_secret"))]
+
+
+def verify_tokens(desk: Desk) -> list[str]:
+    """The tokens Meta's subscription handshake may present (secret `webhook_verify_token`)."""
+    return list(dict.fromkeys(_secret_values(desk, "webhook_verify_token")))
+
+
+def _owner(desk: Desk, event: Event) -> AccountConfig | None:
+    for account in _meta_accounts(desk):
+        if account.platform == event.platform and \
+                str(account.options.get(OWNER_OPTION[account.platform], "")) == event.owner:
+            return account
+    return None
+
+
+def _lookup(desk: Desk, account: AccountConfig, event: Event) -> InboundMessage | None:
+    """Instagram names only the ids of a mention; its text comes from the Graph API."""
+    mentioned = getattr(desk.connector(account.name), "mentioned", None)
+    if mentioned is None:
+        return None
+    comment = event.platform_id if event.platform_id != event.media_id else ""
+    try:
+        found = mentioned(event.media_id, comment)
+    except (ConnectorError, BadItem) as exc:
+        # Polling stays the safety net; the push is lost only as a push.
+        log.warning("%s: mention %s could not be read: %s", account.name, event.platform_id,
+                    getattr(exc, "reason", exc))
+        return None
+    return found if isinstance(found, InboundMessage) else None
+
+
+def _mine(message: InboundMessage, own: Iterable[str]) -> bool:
+    mine = set(own)
+    return message.author_id in mine or message.author_handle.lower() in mine
+
+
+def receive_meta(desk: Desk, body: object) -> PushResult:
+    """Store one signed delivery; returns what became of its events."""
+    delivery = parse_delivery(body)
+    unknown = own = 0
+    to_store: dict[tuple[str, str], list[InboundMessage]] = defaultdict(list)
+    to_hide: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for event in delivery.events:
+        account = _owner(desk, event)
+        if account is None:
+            unknown += 1
+            continue
+        if event.kind in ("hide", "unhide"):
+            to_hide[account.name].append((event.platform_id, event.kind == "hide"))
+            continue
+        message = event.message
+        if event.kind == "lookup_mention":
+            message = _lookup(desk, account, event)
+        if message is None:
+            continue
+        if _mine(message, own_identities(account)):
+            own += 1  # the desk's own reply, pushed back: never a new message
+            continue
+        to_store[(account.name, event.stream)].append(message)
+    stored = duplicates = hidden = 0
+    now = desk.now()
+    with desk.sessions() as session, session.begin():
+        for (name, stream), messages in to_store.items():
+            account_row = session.scalars(select(Account).where(Account.name == name)).one()
+            result = store_page(session, account_row, stream, Page(tuple(messages), None),
+                                now=now, calendar=desk.calendar,
+                                response_hours=desk.settings.sla.response_hours, push=True)
+            stored += result.stored
+            duplicates += result.duplicates
+        for name, changes in to_hide.items():
+            account_id = session.scalars(select(Account.id).where(Account.name == name)).one()
+            for platform_id, state in changes:
+                hidden += rows_changed(session.execute(
+                    update(Message).where(Message.account_id == account_id,
+                                          Message.platform_id == platform_id)
+                    .values(hidden=state)))
+    return PushResult(stored=stored, duplicates=duplicates, own=own, hidden=hidden,
+                      ignored=delivery.ignored, unknown_account=unknown,
+                      skipped=len(delivery.skipped))
