@@ -244,3 +244,26 @@ def test_posts_per_scan_is_a_setting_and_counts_include_replies(
     asked = rsps.calls[0].request.url or ""
     assert "limit=60" in asked
     assert "comments.filter%28stream%29.summary%28true%29" in asked
+
+
+# -- 5. Instagram mentions ----------------------------------------------------------------------
+
+def test_a_comment_mention_is_read_by_its_ids_and_answered_on_the_mentions_edge(
+        rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    rsps.add("GET", graph("17841406338772941"),
+             json=load("instagram/python-facebook/users/mentioned_comment.json"))
+    rsps.add("POST", graph("17841406338772941/mentions"), json={"id": "17900000000000001"})
+    connector = connector_for(account("instagram", secrets={"access_token": "t"},
+                                      handle="hai.djpb", ig_user_id="17841406338772941"),
+                              now=clock)
+    assert isinstance(connector, InstagramConnector)
+    found = connector.mentioned("17889114512354744", "17967008497439572")
+    assert (found.kind, found.platform_id, found.text, found.author_handle) == \
+        ("mention", "17967008497439572", "@ikroskun good", "ikroskun")
+    assert "mentioned_comment.comment_id%2817967008497439572%29" in \
+        (rsps.calls[0].request.url or "")
+    connector.reply(Ref(found.platform_id, "mention", found.conversation_id), "Terima kasih",
+                    "k1")
+    form = rsps.calls[1].request.body or ""
+    assert "comment_id=17967008497439572" in str(form)
+    assert "media_id=17889114512354744" in str(form)
