@@ -19,15 +19,17 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(desk: Desk, *, secure_cookies: bool = False,
-               limiter: LoginLimiter | None = None) -> FastAPI:
+               limiter: LoginLimiter | None = None, refresh_seconds: int = 10) -> FastAPI:
     """`secure_cookies`: the console is reached over HTTPS (directly or behind a proxy), so
-    the session cookie is marked Secure and browsers are told to keep to HTTPS."""
+    the session cookie is marked Secure and browsers are told to keep to HTTPS.
+    `refresh_seconds`: how often an open queue page asks for its rows again."""
     # No /docs pages: they load their script from a CDN; the schema itself is served.
     app = FastAPI(title="socialdesk console API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
     app.state.desk = desk
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter()
+    app.state.refresh_seconds = refresh_seconds
     app.state.metrics = health.metrics_registry(desk)
 
     @app.middleware("http")

@@ -117,7 +117,8 @@ def _queue_page(request: Request, signed: SignedIn, template: str) -> HTMLRespon
     return render(request, template, signed, entries=entries, chosen=chosen, error=error,
                   platforms=PLATFORMS, states=MESSAGE_STATES,
                   services=sorted(desk.catalog.services.values(), key=lambda s: s.id),
-                  query=request.url.query, status_code=400 if error else 200)
+                  query=request.url.query, refresh_seconds=request.app.state.refresh_seconds,
+                  status_code=400 if error else 200)
 
 
 @router.get("/queue")

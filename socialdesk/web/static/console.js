@@ -55,7 +55,7 @@
       // the network is back on the next tick; the page keeps what it shows
     }
   }
-  if (table) window.setInterval(refresh, 10000);
+  if (table) window.setInterval(refresh, 1000 * (Number(table.dataset.every) || 10));
 
   // -- the reply box: the guard's verdict before sending ----------------------------------
   const form = document.getElementById("reply-form");
