@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from socialdesk import __version__
 from socialdesk.cli.common import UsageError
+from socialdesk.cli.safeout import visible_output
 
 # One line per command group; a new group is one module and one line here.
 COMMANDS = (
@@ -78,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with visible_output():  # platform text cannot drive the agent's terminal
+            return int(args.func(args))
     except UsageError as exc:
         print(f"socialdesk: error: {exc}", file=sys.stderr)
         return 2

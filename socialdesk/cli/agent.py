@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from socialdesk.cli.common import UsageError, add_tz_option, settings_from, zone
 from socialdesk.core.clock_format import zone_label
+from socialdesk.core.textsafe import json_escaped, visible
 from socialdesk.core.vocab import MESSAGE_STATES, TICKET_STATES
 
 # The database, the rules and the actions are imported by the command that runs, not to
@@ -209,8 +210,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
         entries = actions.queue(desk, wanted)
     if args.json:
         for entry in entries:
-            print(json.dumps({k: _json_value(v, tz) for k, v in asdict(entry).items()},
-                             ensure_ascii=False))
+            print(json_escaped(json.dumps(
+                {k: _json_value(v, tz) for k, v in asdict(entry).items()}, ensure_ascii=False)))
         return 0
     if not entries:
         print("nothing in the queue")
@@ -219,8 +220,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
               "TEXT")
     rows = [header] + [
         (str(e.id), f"{e.platform}/{e.account}", e.kind, _span(e.age), _due(e), e.state,
-         e.action or "-", _catalog_ref(e.service_id, e.item_id), e.author or "-",
-         _preview(e.text))
+         e.action or "-", _catalog_ref(e.service_id, e.item_id),
+         visible(e.author or "-", one_line=True), _preview(visible(e.text, one_line=True)))
         for e in entries]
     print("\n".join(_table(rows)))
     return 0
@@ -232,7 +233,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     tz = zone(args.tz)
     with _desk(args) as desk:
         detail = actions.show(desk, _id(args.id))
-    print("\n".join(_message_lines(detail, tz)))
+    # Line by line: a platform's newline stays a new line, nothing else moves the terminal.
+    print("\n".join(visible(line, one_line=True) for line in _message_lines(detail, tz)))
     return 0
 
 

@@ -63,3 +63,9 @@ def visible(text: str, *, one_line: bool = False) -> str:
     if text.isascii() and text.isprintable():
         return text
     return "".join(_shown(ch, one_line) for ch in text)
+
+
+def json_escaped(line: str) -> str:
+    """A line of JSON (written with ensure_ascii=False) with the characters `visible` would
+    show written as \\uXXXX escapes instead: the same JSON value, harmless on a terminal."""
+    return "".join(f"\\u{ord(ch):04x}" if _shown(ch, True) != ch else ch for ch in line)
