@@ -18,9 +18,17 @@ from typing import Any
 import requests
 
 from socialdesk.connectors.cursor import decode_sweep
-from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
+from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
 from socialdesk.connectors.http import Clock, HttpClient, utc_now
-from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
+from socialdesk.connectors.items import (
+    BadItem,
+    PartlyBad,
+    collect,
+    data_list,
+    maybe_text,
+    obj,
+    parse_time,
+)
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger, QuotaLedger
 from socialdesk.connectors.types import (
@@ -28,6 +36,7 @@ from socialdesk.connectors.types import (
     InboundMessage,
     Page,
     SendResult,
+    Skipped,
     Target,
     missing_secrets,
 )
@@ -36,6 +45,13 @@ from socialdesk.core.settings import AccountConfig, MissingSecret
 API = "https://www.googleapis.com/youtube/v3"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 OAUTH_SECRETS = ("client_id", "client_secret", "refresh_token")
+# commentThreads.list orders threads by their top-level comment, not by their newest reply:
+# a sweep reads this far behind the last one, so a new reply on a recent thread is found
+# (options.reply_lookback_days), and fetches missing replies of threads whose count moved.
+REPLY_LOOKBACK = timedelta(days=7)
+# Threads per sweep whose hidden replies are fetched (1 unit each), so that one busy sweep
+# cannot eat the reserve kept for replies; the rest wait for the next sweep.
+REPLY_FETCHES_PER_PAGE = 10
 
 
 def _comment(raw: Any, thread_id: str, parent: str | None) -> InboundMessage:
@@ -60,14 +76,33 @@ def parse_thread(raw: Any) -> list[InboundMessage]:
     snippet = obj(thread.get("snippet"), "thread.snippet")
     top = _comment(snippet.get("topLevelComment"), thread_id, None)
     out = [top]
+    broken: list[Skipped] = []
     replies = thread.get("replies")
     comments = replies.get("comments") if isinstance(replies, Mapping) else None
     for entry in comments if isinstance(comments, list) else []:
         try:
             out.append(_comment(entry, thread_id, top.platform_id))
-        except BadItem:
-            continue
+        except BadItem as exc:
+            broken.append(Skipped(entry, f"reply in thread {thread_id}: {exc}"))
+    if broken:
+        raise PartlyBad(out, broken)
     return out
+
+
+def thread_counts(raw: Any) -> tuple[str, datetime, int, int] | None:
+    """(thread id, top-level time, totalReplyCount, replies included) of a listed thread."""
+    try:
+        thread = obj(raw, "comment thread")
+        snippet = obj(thread.get("snippet"), "thread.snippet")
+        top = obj(snippet.get("topLevelComment"), "topLevelComment")
+        when = parse_time(obj(top.get("snippet"), "snippet").get("publishedAt"))
+        total = snippet.get("totalReplyCount")
+        replies = thread.get("replies")
+        shown = replies.get("comments") if isinstance(replies, Mapping) else None
+        return (need(thread, "id"), when, total if isinstance(total, int) else 0,
+                len(shown) if isinstance(shown, list) else 0)
+    except BadItem:
+        return None
 
 
 def thread_time(raw: Any) -> datetime | None:
@@ -172,19 +207,52 @@ class YouTubeConnector(Connector):
         except BadItem as exc:
             raise RetryLater(f"youtube commentThreads: {exc}") from None
         found, skipped = collect(raw_items, parse_thread, "youtube comments")
-        fresh = [m for m in found if not sweep.floor.covers(m.created_at, m.platform_id)]
-        sweep = sweep.saw((m.created_at, m.platform_id) for m in found)
         floor = sweep.floor.at
-        reached = floor is not None and any(
-            (t := thread_time(raw)) is not None and t < floor for raw in raw_items)
+        lookback = timedelta(days=float(self.account.options.get(
+            "reply_lookback_days", REPLY_LOOKBACK.days)))
+        known: dict[str, int] = dict(sweep.extra.get("replies") or {})
+        counts: dict[str, int] = dict(sweep.extra.get("next") or {})
+        fetched, reached = 0, False
+        for listed in filter(None, map(thread_counts, raw_items)):
+            thread_id, top_time, total, shown = listed
+            if floor is not None and top_time < floor - lookback:
+                reached = True  # older threads' new replies are beyond the lookback
+                continue
+            counts[thread_id] = total
+            if total > shown and known.get(thread_id) != total:
+                if fetched >= REPLY_FETCHES_PER_PAGE or not self.quota.can_read(1):
+                    counts.pop(thread_id)  # not read this time: the next sweep tries again
+                    continue
+                fetched += 1
+                more, bad = self._all_replies(thread_id)
+                found.extend(more)
+                skipped.extend(bad)
+        fresh = [m for m in found if not sweep.floor.covers(m.created_at, m.platform_id)]
+        fresh = list({m.platform_id: m for m in fresh}.values())
+        sweep = sweep.saw((m.created_at, m.platform_id) for m in found)
         token = body.get("nextPageToken") if isinstance(body, Mapping) else None
         if isinstance(token, str) and token and not reached and raw_items:
-            sweep = replace(sweep, token=token)
+            sweep = replace(sweep, token=token, extra={"replies": known, "next": counts})
         else:
-            sweep = sweep.finished()
+            sweep = sweep.finished({"replies": counts})
         mine = {self.channel_id}
         return Page(tuple(m for m in fresh if m.author_id not in mine), sweep.encode(),
                     tuple(skipped))
+
+    def _all_replies(self, thread_id: str) -> tuple[list[InboundMessage], list[Skipped]]:
+        """Every reply of one thread (commentThreads carries only a few of them)."""
+        try:
+            body = self._call("GET", "comments", params={
+                "part": "snippet", "parentId": thread_id, "maxResults": 100,
+                "textFormat": "plainText"}, units=1)
+        except Gone as exc:
+            return [], [Skipped({"id": thread_id}, exc.reason)]
+        try:
+            raw_items = data_list(body, "items")
+        except BadItem as exc:
+            return [], [Skipped({"id": thread_id}, f"replies: {exc}")]
+        return collect(raw_items, lambda raw: [_comment(raw, thread_id, thread_id)],
+                       "youtube replies")
 
     # -- writing ----------------------------------------------------------------------------
 
