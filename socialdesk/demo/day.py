@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -236,7 +236,9 @@ def command_name() -> str:
 
 
 def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
-             out: TextIO = sys.stdout) -> str:
+             out: TextIO = sys.stdout, on_start: Callable[[Desk], None] | None = None) -> str:
+    """Run the day; `on_start` gets the day's desk (its clock simulated) before the daemon
+    starts, e.g. to open the console on it."""
     paths = DemoPaths(root or Path.cwd() / "var" / "demo")
     if paths.root.exists():
         shutil.rmtree(paths.root)
@@ -252,6 +254,8 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
     clock = SimClock(DAY - LEAD_IN, speed=speed)
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id="demo:1")
     seed_earlier_tickets(desk)
+    if on_start is not None:
+        on_start(desk)
     printer = Printer(desk, out)
     print(f"socialdesk demo: {DAY:%A %d %B %Y} on four simulated accounts, "
           f"{speed:.0f}x real time (about {span.total_seconds() / speed:.0f} s)", file=out)

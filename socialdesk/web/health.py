@@ -3,7 +3,7 @@ gauges `socialdesk run --metrics-port` serves, read from the database at each sc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,12 +27,13 @@ _PG_LEADER = text(
     "((classid::bigint << 32) | objid::bigint) = (:key # hashtext(current_schema())::bigint))")
 
 
-def _leader_alive(desk: Desk, now: datetime) -> bool:
+def _leader_alive(desk: Desk) -> bool:
     with desk.engine.connect() as conn:
         if is_postgres(desk.engine):
             return bool(conn.execute(_PG_LEADER, {"key": LOCK_KEY}).scalar())
         expires = conn.execute(select(Lease.expires_at).where(Lease.name == "poller")).scalar()
-        return expires is not None and expires > now
+        # The lease is kept by the wall clock (runtime.leader), whatever clock the desk runs.
+        return expires is not None and expires > datetime.now(UTC)
 
 
 @router.get("/healthz")
@@ -40,9 +41,8 @@ def healthz(request: Request) -> Response:
     """200 while the database answers ("degraded" if no scheduler leads); 503 when it does
     not. Account errors are reported, not failed on: one platform down is not the desk."""
     desk = desk_of(request)
-    now = desk.now()
     try:
-        leader = _leader_alive(desk, now)
+        leader = _leader_alive(desk)
         with desk.sessions() as session:
             accounts = [{"name": a.name, "platform": a.platform, "enabled": a.enabled,
                          "last_poll_at": a.last_poll_at.isoformat() if a.last_poll_at else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -122,10 +122,10 @@ def test_healthz_tells_database_leader_and_accounts(console: Console) -> None:
     assert {a["name"] for a in body["accounts"]} == {"sb-x", "sb-ig", "sb-fb", "sb-yt"}
     leader = Leadership(console.rig.desk.engine, "web-test")
     if console.rig.desk.engine.dialect.name == "sqlite":
-        # The lease a daemon writes, as of the desk's (simulated) clock.
+        # The lease a daemon keeps, by the wall clock (the desk's clock is simulated).
         with console.rig.session() as session, session.begin():
             session.add(Lease(name="poller", holder="daemon:1",
-                              expires_at=console.rig.desk.now() + timedelta(seconds=30)))
+                              expires_at=datetime.now(UTC) + timedelta(seconds=30)))
     else:
         assert leader.refresh()  # the advisory lock, held on its own connection
     try:
