@@ -233,9 +233,28 @@ class FacebookConnector(Connector):
         if str(me.get("id")) != self.page_id:
             problems.append(f"token answers for {me.get('id')}, not page {self.page_id}")
         if "comments" in self.account.streams:
-            problems += self.graph.probe(f"{self.page_id}/feed", {"limit": 1},
-                                         "reading the feed (pages_read_engagement)")
+            problems += self._probe_moderation()
         if "dms" in self.account.streams:
             problems += self.graph.probe(f"{self.page_id}/conversations", {"limit": 1},
                                          "reading Messenger (pages_messaging)")
         return problems
+
+    def _probe_moderation(self) -> list[str]:
+        """Read a few recent comments as the scan does. Graph leaves out comment ids (and
+        authors) for a token that cannot moderate the Page, and every comment would then be
+        skipped and none could be answered, hidden or privately replied to."""
+        try:
+            body = self.graph.get(f"{self.page_id}/feed", {
+                "fields": "id,comments.limit(5){id,from,message}", "limit": 5})
+        except ConnectorError as exc:
+            return [f"reading the feed (pages_read_engagement): {exc.reason}"]
+        comments = [c for post in data_list(body) if isinstance(post, Mapping)
+                    for c in data_list(post.get("comments") or {}) if isinstance(c, Mapping)]
+        if any(not maybe_text(c, "id") for c in comments):
+            return ["comments come without ids: the Page token cannot moderate (needs the "
+                    "MODERATE task and pages_manage_engagement, pages_read_user_content); "
+                    "no comment could be read, answered, hidden or privately replied to"]
+        if any(not isinstance(c.get("from"), Mapping) for c in comments):
+            return ["comments come without authors: the token lacks pages_read_user_content"]
+        return []
+

@@ -267,3 +267,31 @@ def test_a_comment_mention_is_read_by_its_ids_and_answered_on_the_mentions_edge(
     form = rsps.calls[1].request.body or ""
     assert "comment_id=17967008497439572" in str(form)
     assert "media_id=17889114512354744" in str(form)
+
+
+# -- 8. moderation rights ----------------------------------------------------------------------
+
+def test_accounts_check_names_a_page_token_that_cannot_moderate(
+        rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    rsps.add("GET", graph(PAGE), json={"id": PAGE, "name": "MyLife"})
+    # Recorded: a comments listing read without moderation rights has no ids or authors.
+    without_ids = load("facebook/python-facebook/comments/comments_p1.json")
+    assert all("id" not in c for c in without_ids["data"])
+    rsps.add("GET", graph(f"{PAGE}/feed"),
+             json={"data": [{"id": "1_2", "comments": {"data": without_ids["data"]}}]})
+    connector = connector_for(account("facebook", secrets={"page_access_token": "t"},
+                                      streams=("comments",), page_id=PAGE), now=clock)
+    problems = connector.check()
+    assert len(problems) == 1
+    assert "MODERATE" in problems[0] and "pages_manage_engagement" in problems[0]
+
+
+def test_accounts_check_passes_a_page_token_that_sees_comment_ids(
+        rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    rsps.add("GET", graph(PAGE), json={"id": PAGE, "name": "MyLife"})
+    listing = load("facebook/python-facebook/history/b87bb290/comment_by_parent_p1.json")
+    rsps.add("GET", graph(f"{PAGE}/feed"),
+             json={"data": [{"id": "1_2", "comments": {"data": listing["data"]}}]})
+    connector = connector_for(account("facebook", secrets={"page_access_token": "t"},
+                                      streams=("comments",), page_id=PAGE), now=clock)
+    assert connector.check() == []
