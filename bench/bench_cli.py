@@ -38,6 +38,7 @@ class Case:
 
 
 def cases(demo_config: Path) -> list[Case]:
+    """The commands timed; `demo_config` names the demo database of the version timed."""
     cli = ("-m", "socialdesk")
     return [
         Case("python -c pass", ("-c", "pass")),
@@ -58,11 +59,12 @@ def run_once(argv: tuple[str, ...], source: Path) -> float:
     return seconds
 
 
-def make_demo(workdir: Path) -> Path:
+def make_demo(workdir: Path, source: Path) -> Path:
     """A demo day's database, as `socialdesk demo` leaves it; returns its settings file."""
     day = workdir / "demo"
     subprocess.run([str(PYTHON), "-m", "socialdesk", "demo", "--speed", "20000",
-                    "--dir", str(day)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+                    "--dir", str(day)], cwd=source, check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, PYTHONPATH=str(source)))
     return day / "socialdesk.toml"
 
 
@@ -75,28 +77,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per command (default 7)")
     parser.add_argument("--baseline", type=Path,
                         help="an older checkout to time in the same rounds, for comparison")
+    parser.add_argument("--source", type=Path, default=REPO,
+                        help="the checkout to time (default: this one), e.g. an export of "
+                             "HEAD without work in progress")
     args = parser.parse_args(argv)
-    sources = {"now": REPO}
+    sources = {"now": args.source.resolve()}
     if args.baseline:
         sources["baseline"] = args.baseline.resolve()
     for line in machine_lines(None):
         print(line)
     with tempfile.TemporaryDirectory(prefix="socialdesk-cli-") as tmp:
-        todo = cases(make_demo(Path(tmp)))
+        # Each version reads a demo day made by itself: its schema is the one it expects.
+        todo = {label: cases(make_demo(Path(tmp) / label, source))
+                for label, source in sources.items()}
         times: dict[tuple[str, str], list[float]] = {}
-        for case in todo:  # one warm-up each: byte-compiled files and the page cache
-            for source in sources.values():
+        for label, source in sources.items():  # a warm-up each: byte-code, page cache
+            for case in todo[label]:
                 run_once(case.argv, source)
         for _ in range(args.runs):
-            for case in todo:
+            for index in range(len(todo["now"])):
                 for label, source in sources.items():
+                    case = todo[label][index]
                     times.setdefault((case.name, label), []).append(
                         run_once(case.argv, source))
     print(f"\nseconds per whole process, {args.runs} runs each, rounds interleaved")
     head = f"{'command':<16}{'version':<10}{'min':>7}{'median':>8}{'max':>7}{'aim':>7}"
     print(head)
     print("-" * len(head))
-    for case in todo:
+    for case in todo["now"]:
         for label in sources:
             aim = AIMS.get(case.name)
             print(f"{case.name:<16}{label:<10}{spread(times[(case.name, label)])}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from socialdesk.desk.context import Desk
@@ -84,12 +84,17 @@ def _settled_late(session: Session) -> list[tuple[str, str, Sequence[Any]]]:
             ("broadcast", "broadcast", broadcasts)]
 
 
-def at_risk(session: Session, desk: Desk) -> list[int]:
-    """Ids of unanswered messages inside the warning window or past due, oldest due first."""
+def at_risk_filter(desk: Desk) -> ColumnElement[bool]:
+    """The condition on messages that are unanswered and inside the warning window or past
+    due, for a query to add to its own (the queue's at-risk filter is one query)."""
     warn_until = desk.calendar.add(desk.now(),
                                    timedelta(minutes=desk.settings.sla.warn_before_minutes))
+    return and_(Message.first_response_at.is_(None),
+                Message.state.not_in(("ignored", "closed")),
+                Message.response_due_at <= warn_until)
+
+
+def at_risk(session: Session, desk: Desk) -> list[int]:
+    """Ids of unanswered messages inside the warning window or past due, oldest due first."""
     return list(session.scalars(
-        select(Message.id).where(
-            Message.first_response_at.is_(None),
-            Message.state.not_in(("ignored", "closed")),
-            Message.response_due_at <= warn_until).order_by(Message.response_due_at)))
+        select(Message.id).where(at_risk_filter(desk)).order_by(Message.response_due_at)))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -149,6 +150,10 @@ class Conversation(Base):
     messages: Mapped[list[Message]] = relationship(back_populates="conversation")
 
 
+# The message states an agent still works on (the queue's default filter), as SQL.
+_WORKED_ON = _in("state", ("new", "open", "waiting"))
+
+
 class Message(Base):
     """One inbound mention, comment, reply or DM, stored once per account and platform id."""
 
@@ -160,6 +165,15 @@ class Message(Base):
         CheckConstraint(f"action IS NULL OR {_in('action', ACTIONS)}", name="action"),
         Index("ix_messages_state_due", "state", "response_due_at"),
         Index("ix_messages_triaged", "triaged_at", "id"),
+        # The agents' queue and its at-risk filter read only messages still to work on, in
+        # due order: partial indexes hold just those rows (a small share of a year's), so
+        # the top of the queue is read from an index, never sorted from a scan.
+        Index("ix_messages_unanswered_due", "response_due_at", "id",
+              postgresql_where=text(f"{_WORKED_ON} AND first_response_at IS NULL"),
+              sqlite_where=text(f"{_WORKED_ON} AND first_response_at IS NULL")),
+        Index("ix_messages_answered_due", "response_due_at", "id",
+              postgresql_where=text(f"{_WORKED_ON} AND first_response_at IS NOT NULL"),
+              sqlite_where=text(f"{_WORKED_ON} AND first_response_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
