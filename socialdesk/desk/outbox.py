@@ -23,6 +23,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Connection, String, Table, bindparam, func, select, update
@@ -90,6 +91,8 @@ class Job:
     target: Ref | None
     # A person wrote it (not the bot): Messenger lets a person answer up to 7 days.
     by_agent: bool = False
+    # The claim's fencing token: its outcome is recorded only while the row still has it.
+    fence: int = 0
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -138,7 +141,7 @@ _DUE = (select(REPLIES.c.id)
         .order_by(REPLIES.c.next_attempt_at, REPLIES.c.id).limit(bindparam("b_limit")))
 _CLAIM = (update(REPLIES)
           .values(state="sending", claimed_by=bindparam("b_holder"),
-                  claimed_at=bindparam("b_at"))
+                  claimed_at=bindparam("b_at"), fence=REPLIES.c.fence + 1)
           .returning(REPLIES.c.id))
 # SQLite: the state test makes the claim exclusive on a database without row locks. Told
 # that it is nearly always true, the planner finds the rows by id instead of walking every
@@ -173,7 +176,8 @@ _JOBS = (select(Reply.id, Reply.state, Reply.claimed_by, Reply.kind, Reply.text,
                 Reply.idempotency_key, Reply.reason, Reply.attempts, Reply.account_id,
                 Account.name, Reply.message_id, Message.platform_id,
                 Message.kind.label("mkind"), Message.author_id,
-                Conversation.platform_thread_id, Reply.author, Message.platform_created_at)
+                Conversation.platform_thread_id, Reply.author, Message.platform_created_at,
+                Reply.fence)
          .join(Account, Account.id == Reply.account_id)
          .outerjoin(Message, Message.id == Reply.message_id)
          .outerjoin(Conversation, Conversation.id == Message.conversation_id)
@@ -191,7 +195,8 @@ def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
                          created_at=r.platform_created_at)
         jobs[int(r.id)] = Job(int(r.id), r.state, r.claimed_by, r.kind, r.text,
                               r.idempotency_key, r.reason, int(r.attempts), int(r.account_id),
-                              r.name, target, by_agent=(r.author or "bot") != "bot")
+                              r.name, target, by_agent=(r.author or "bot") != "bot",
+                              fence=int(r.fence or 0))
     return jobs
 
 
@@ -205,10 +210,11 @@ def send_claimed(desk: Desk, reply_id: int) -> Outcome:
 def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
     if job is None or job.state != "sending" or job.claimed_by != desk.worker_id:
         return Outcome(reply_id, "lost", "claim no longer ours")
+    settle = partial(_finish, fence=job.fence)  # every outcome below is of this claim
     try:
         connector = desk.connector(job.account_name)
     except Exception as exc:  # a broken account setting must not stop the other sends
-        return _finish(desk, reply_id, "held", reason=f"account {job.account_name}: {exc}")
+        return settle(desk, reply_id, "held", reason=f"account {job.account_name}: {exc}")
 
     kind, target, text = job.kind, job.target, job.text
     if kind != "hide":
@@ -216,22 +222,22 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         # An approved broadcast may carry a link on X: its price was shown before approval.
         blocking = [r for r in verdict.reasons if not (kind == "post" and r == "link_on_x")]
         if not verdict.ok and blocking:
-            return _finish(desk, reply_id, "held", reason="guard: " + ", ".join(blocking))
+            return settle(desk, reply_id, "held", reason="guard: " + ", ".join(blocking))
         if verdict.verdict == "review" and not _released(desk, reply_id):
-            return _finish(desk, reply_id, "held",
+            return settle(desk, reply_id, "held",
                            reason=REVIEW_HOLD + ", ".join(verdict.reasons))
     uncertain = (job.reason or "").startswith(UNCERTAIN)
     if uncertain and kind == "post":
         # No connector can look for an earlier post: posting again might post twice.
-        return _finish(desk, reply_id, "held", reason=(
+        return settle(desk, reply_id, "held", reason=(
             "the last post may have reached the platform: check the account's page, then "
             "`socialdesk release`, `mark-sent` or `cancel`"))
     if uncertain and target is not None and kind in ("reply", "private"):
         found = _look(connector, target, text)
         if found:
-            return _finish(desk, reply_id, "sent", platform_id=found)
+            return settle(desk, reply_id, "sent", platform_id=found)
         if not connector.can_find_reply(target):
-            return _finish(desk, reply_id, "held", reason=(
+            return settle(desk, reply_id, "held", reason=(
                 "the last send may have reached the platform and this platform cannot be "
                 "searched: check the thread, then `socialdesk release`, `mark-sent` or `cancel`"))
     # An attempt counts from here: the connector is called.
@@ -244,26 +250,26 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
         # for; only a refusal that names its retry time (a rate limit) surely did not post.
         maybe_sent = kind != "hide" and not (kind == "post" and exc.retry_at is not None)
         if attempts >= MAX_ATTEMPTS:
-            return _finish(desk, reply_id, "held", attempted=True,
+            return settle(desk, reply_id, "held", attempted=True,
                            reason=f"gave up after {attempts} attempts: {exc.reason}")
         retry_at = exc.retry_at or desk.now() + backoff(attempts)
         reason = (UNCERTAIN if maybe_sent else "") + exc.reason
-        return _finish(desk, reply_id, "queued", reason=reason, retry_at=retry_at,
+        return settle(desk, reply_id, "queued", reason=reason, retry_at=retry_at,
                        attempted=True)
     except Permanent as exc:
         _disable_account(desk, job.account_id, exc.reason)
-        return _finish(desk, reply_id, "held", reason=f"account disabled: {exc.reason}",
+        return settle(desk, reply_id, "held", reason=f"account disabled: {exc.reason}",
                        attempted=True)
     except Rejected as exc:
-        return _finish(desk, reply_id, "failed", reason=exc.reason, attempted=True)
+        return settle(desk, reply_id, "failed", reason=exc.reason, attempted=True)
     except ConnectorError as exc:
-        return _finish(desk, reply_id, "held", reason=f"{UNCERTAIN}{exc.reason}",
+        return settle(desk, reply_id, "held", reason=f"{UNCERTAIN}{exc.reason}",
                        attempted=True)
     except Exception as exc:  # outcome unknown: never retried blindly
         log.exception("send of reply %s failed unexpectedly", reply_id)
-        return _finish(desk, reply_id, "held", attempted=True,
+        return settle(desk, reply_id, "held", attempted=True,
                        reason=f"{UNCERTAIN}unexpected {type(exc).__name__}: check the thread")
-    return _finish(desk, reply_id, "sent", platform_id=platform_id, attempted=True)
+    return settle(desk, reply_id, "sent", platform_id=platform_id, attempted=True)
 
 
 REVIEW_HOLD = "review: "
@@ -305,7 +311,8 @@ def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: s
 _SETTLE = (
     update(REPLIES)
     .where(REPLIES.c.id == bindparam("b_id"), REPLIES.c.state == "sending",
-           REPLIES.c.claimed_by == bindparam("b_holder"))
+           REPLIES.c.claimed_by == bindparam("b_holder"),
+           REPLIES.c.fence == bindparam("b_fence"))
     .values(state=bindparam("b_state"), reason=bindparam("b_reason"), claimed_by=None,
             attempts=REPLIES.c.attempts + bindparam("b_tried"),
             next_attempt_at=func.coalesce(bindparam("b_retry_at", type_=REPLIES.c.sent_at.type),
@@ -325,9 +332,9 @@ _REOPEN = (update(MESSAGES)
            .values(state="open"))
 
 
-def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
-            platform_id: str | None = None, retry_at: datetime | None = None,
-            attempted: bool = False) -> Outcome:
+def _finish(desk: Desk, reply_id: int, state: str, *, fence: int,
+             reason: str | None = None, platform_id: str | None = None,
+             retry_at: datetime | None = None, attempted: bool = False) -> Outcome:
     reason = redact(reason) if reason else reason  # stored and shown to supervisors
     now = desk.now()
     if state == "queued":
@@ -341,10 +348,9 @@ def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
             "b_reason": None if sent else reason, "b_tried": int(attempted),
             "b_retry_at": retry_at if state == "queued" else None,
             "b_platform_id": platform_id if sent else None, "b_sent_at": now if sent else None,
+            "b_fence": fence,
         }).first()
-        if row is None:
-            return Outcome(reply_id, "lost", "claim no longer ours")
-        message_id, kind = row
+        message_id, kind = row if row is not None else (None, None)
         if message_id is not None and sent:
             # Conditional UPDATEs: no need to load the message (with its raw payload).
             if kind == "hide":
@@ -353,8 +359,53 @@ def _finish(desk: Desk, reply_id: int, state: str, *, reason: str | None = None,
                 conn.execute(_ANSWERED, {"b_id": message_id, "b_at": now})
         elif message_id is not None and state in ("held", "failed"):
             conn.execute(_REOPEN, {"b_id": message_id})
+    if row is None:
+        return _claim_lost(desk, reply_id, state, platform_id)
     log.info("reply %s -> %s%s", reply_id, state, f" ({reason})" if reason else "")
     return Outcome(reply_id, state, reason or "")
+
+
+def _claim_lost(desk: Desk, reply_id: int, state: str, platform_id: str | None) -> Outcome:
+    """The outcome of a claim that was taken away meanwhile (its send outlived the stale
+    limit). A failure is dropped: whoever holds the row now decides. A success is never
+    dropped: the send reached the platform."""
+    if state != "sent" or platform_id is None:
+        log.warning("reply %s: outcome %s of a lost claim dropped", reply_id, state)
+        return Outcome(reply_id, "lost", "claim no longer ours")
+    return late_success(desk, reply_id, platform_id)
+
+
+def late_success(desk: Desk, reply_id: int, platform_id: str) -> Outcome:
+    """Record a send that succeeded after its claim was taken away.
+
+    Not yet sent again: it is recorded as sent, and the fence is raised so that a worker
+    now sending it again has its own result recognised as late too. Already sent again:
+    the reply went out twice; it is held for a person with both platform ids."""
+    now = desk.now()
+    with desk.engine.begin() as conn:
+        current = conn.execute(select(REPLIES.c.state, REPLIES.c.platform_id, REPLIES.c.fence,
+                                      REPLIES.c.message_id)
+                               .where(REPLIES.c.id == reply_id)).first()
+        if current is None:
+            log.error("reply %s: a late send succeeded (%s) but the reply is gone",
+                      reply_id, platform_id)
+            return Outcome(reply_id, "lost", f"late success {platform_id} of a deleted reply")
+        state = "held" if current.state == "sent" else "sent"
+        reason = (f"late success: {platform_id}, after the claim ran out"
+                  if state == "sent" else
+                  f"sent twice: a late send ({platform_id}) and the re-send "
+                  f"({current.platform_id}) both reached the platform; remove one in the "
+                  "thread, then `socialdesk mark-sent`")
+        values: dict[str, Any] = dict(state=state, reason=reason, claimed_by=None,
+                                      fence=REPLIES.c.fence + 1)
+        if state == "sent":
+            values |= dict(platform_id=platform_id, sent_at=now)
+        conn.execute(update(REPLIES).where(REPLIES.c.id == reply_id,
+                                           REPLIES.c.fence == current.fence).values(**values))
+        if state == "sent" and current.message_id is not None:
+            conn.execute(_ANSWERED, {"b_id": current.message_id, "b_at": now})
+    log.warning("reply %s -> %s (%s)", reply_id, state, reason)
+    return Outcome(reply_id, state, reason)
 
 
 def _disable_account(desk: Desk, account_id: int, reason: str) -> None:
