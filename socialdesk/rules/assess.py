@@ -5,10 +5,15 @@ for interpretation, unregulated policy or excluded information that the classifi
 the message is refused (or, with personal data in public, moved to a private channel). The
 override applies even over "spam": its patterns are narrow, and a polite refusal sent to a
 rare odd spam costs less than ignoring a real question about a regulation.
+
+Silence needs positive evidence: a message the classifier found off-topic is ignored only
+when it neither asks anything nor speaks of the treasury's own offices and systems; otherwise
+a person reads it (a missed complaint costs more than an agent's glance at noise).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,13 @@ GUARD_INTENTS: dict[str, Intent] = {
 }
 # How sure a refusal is when only the guard's patterns saw it: they are written for precision.
 GUARD_CONFIDENCE = 0.8
+# Signs that a message asks something or concerns the treasury's own offices and systems.
+ASKS_OR_OURS = re.compile(
+    r"\?|\b(?:gimana|bagaimana|gmn|kenapa|knp|mengapa|kapan|berapa|apakah|apa|tolong|mohon|"
+    r"lapor|minta|bisa|mau|how|why|when|please|kppn|kanwil|djpb|hai-?djpb|14090|sakti|span|"
+    r"omspan|sp2d|spm|satker|tiket|pegawai|petugas|pelayanan|layanan|sla)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +105,8 @@ class Triage:
             action: Action = "redirect_private" if pii and kind in PUBLIC_KINDS else "refuse"
         else:
             action = decide(c, pii, kind=kind)
+            if action == "ignore" and intent == "off_topic" and ASKS_OR_OURS.search(shared):
+                action = "agent"
         extra = [f"pii:{k}" for k in pii] + [f"guard:{r}" for r in inbound]
         rules = tuple(dict.fromkeys(c.rules + tuple(extra)))
         c = Classification(service=c.service, item=c.item, intent=intent,

@@ -28,6 +28,8 @@ NAME_WEIGHT = 1.5
 # A topic named only by the broad words of a service ("pelaksanaan anggaran"), with no ask, no
 # problem and no complaint, is a remark (a news line, an event report) rather than a request.
 REQUEST_EVIDENCE = 2.0
+# A message this long that names a clear topic is a request, whatever courtesy closes it.
+LETTER_WORDS = 25
 SOCIAL: frozenset[str] = frozenset({"thanks", "greeting"})
 # Intents that are not a request for a catalog service, whatever words they share with one.
 SERVICELESS: frozenset[str] = frozenset(
@@ -133,7 +135,8 @@ class Classifier:
         markers.extend(FAQ_MARK + rid for target, rid in faq_rules if target in (None, item))
 
         intent, i_score, i_second = self._intent(intents, service is not None,
-                                                 s_top >= REQUEST_EVIDENCE)
+                                                 s_top >= REQUEST_EVIDENCE,
+                                                 len(words) >= LETTER_WORDS)
         if intent in SERVICELESS:
             service = item = None
         confidence = _confidence(s_top, s_second) if service else _confidence(i_score, i_second)
@@ -144,7 +147,7 @@ class Classifier:
 
     @staticmethod
     def _intent(scores: dict[str, float], has_service: bool,
-                clear_topic: bool = True) -> tuple[Intent, float, float]:
+                clear_topic: bool = True, letter: bool = False) -> tuple[Intent, float, float]:
         ranked = sorted(
             ((score, intent) for intent, score in scores.items()),
             key=lambda pair: (-pair[0], _RANK[pair[1]]),
@@ -154,8 +157,12 @@ class Classifier:
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if has_service and social and social[0][1] == "greeting":
             social = []
-        # "Terima kasih" closing a question about a service is politeness, not the message.
+        # "Terima kasih" closing a question about a service is politeness, not the message; so
+        # is the "terima kasih" closing a letter-length request on a clear topic (thanks alone
+        # are short).
         if has_service and social and substantive and substantive[0][1] == "question":
+            social = []
+        if has_service and social and clear_topic and letter:
             social = []
         if substantive and substantive[0][1] != "spam":
             refusal = [(s, i) for s, i in substantive if i in REFUSALS and s >= REFUSAL_DECIDES]
