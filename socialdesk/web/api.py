@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from socialdesk.app import actions, claims, held, review, ticket_list, views
 from socialdesk.app.users import UserView
-from socialdesk.web.deps import api, desk_of
+from socialdesk.web.deps import RowId, api, desk_of
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 AgentUser = Annotated[UserView, Depends(api("agent"))]
@@ -56,7 +56,7 @@ def _call(work: Any) -> Any:
         raise HTTPException(422, str(exc)) from None
 
 
-def _taken(request: Request, message_id: int, user: UserView, work: Any) -> Any:
+def _taken(request: Request, message_id: RowId, user: UserView, work: Any) -> Any:
     desk = desk_of(request)
     return _call(lambda: (claims.claim(desk, message_id, user), work())[1])
 
@@ -76,36 +76,36 @@ def queue(request: Request, user: AgentUser,
 
 
 @router.get("/messages/{message_id}", response_model=views.MessageDetail)
-def message(request: Request, message_id: int, user: AgentUser) -> Any:
+def message(request: Request, message_id: RowId, user: AgentUser) -> Any:
     return _call(lambda: views.show(desk_of(request), message_id))
 
 
 @router.post("/messages/{message_id}/claim", response_model=claims.Claim)
-def claim(request: Request, message_id: int, user: AgentUser) -> Any:
+def claim(request: Request, message_id: RowId, user: AgentUser) -> Any:
     return _call(lambda: claims.claim(desk_of(request), message_id, user))
 
 
 @router.post("/messages/{message_id}/release", response_model=claims.Claim)
-def release(request: Request, message_id: int, user: AgentUser) -> Any:
+def release(request: Request, message_id: RowId, user: AgentUser) -> Any:
     return _call(lambda: claims.release(desk_of(request), message_id, user))
 
 
 @router.post("/messages/{message_id}/reply", response_model=actions.ReplyQueued)
-def reply(request: Request, message_id: int, body: ReplyIn, user: AgentUser) -> Any:
+def reply(request: Request, message_id: RowId, body: ReplyIn, user: AgentUser) -> Any:
     return _taken(request, message_id, user, lambda: actions.reply(
         desk_of(request), message_id, actor=user.username, template=body.template,
         text=body.text, private=body.private))
 
 
 @router.post("/messages/{message_id}/escalate", response_model=actions.Escalated)
-def escalate(request: Request, message_id: int, body: EscalateIn, user: AgentUser) -> Any:
+def escalate(request: Request, message_id: RowId, body: EscalateIn, user: AgentUser) -> Any:
     return _taken(request, message_id, user, lambda: actions.escalate(
         desk_of(request), message_id, actor=user.username, service_id=body.service,
         item_id=body.item))
 
 
 @router.post("/messages/{message_id}/close", response_model=actions.Closed)
-def close(request: Request, message_id: int, body: CloseIn, user: AgentUser) -> Any:
+def close(request: Request, message_id: RowId, body: CloseIn, user: AgentUser) -> Any:
     return _taken(request, message_id, user, lambda: actions.close(
         desk_of(request), message_id, actor=user.username, note=body.note))
 
@@ -134,12 +134,12 @@ def held_replies(request: Request, user: SupervisorUser) -> Any:
 
 
 @router.post("/held/{reply_id}/approve", response_model=review.Reviewed)
-def approve(request: Request, reply_id: int, body: ReviewIn, user: SupervisorUser) -> Any:
+def approve(request: Request, reply_id: RowId, body: ReviewIn, user: SupervisorUser) -> Any:
     return _call(lambda: held.approve(desk_of(request), reply_id, actor=user.username,
                                       reason=body.reason))
 
 
 @router.post("/held/{reply_id}/discard", response_model=review.Reviewed)
-def discard(request: Request, reply_id: int, body: ReviewIn, user: SupervisorUser) -> Any:
+def discard(request: Request, reply_id: RowId, body: ReviewIn, user: SupervisorUser) -> Any:
     return _call(lambda: held.discard(desk_of(request), reply_id, actor=user.username,
                                       reason=body.reason))

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 
 from socialdesk.app.auth import SignedIn, session_user, token_user
 from socialdesk.app.users import UserView
 from socialdesk.desk.context import Desk
 
 COOKIE = "sd_session"
+# A row id in a path: a number beyond any id is refused before it reaches the database
+# (SQLite cannot even bind it).
+RowId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class NeedLogin(Exception):

@@ -18,7 +18,7 @@ from socialdesk.app.auth import SignedIn, end_session, start_session
 from socialdesk.app.reveal import reveal
 from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
 from socialdesk.store.models import Account
-from socialdesk.web.deps import COOKIE, desk_of, form, page, signed_in
+from socialdesk.web.deps import COOKIE, RowId, desk_of, form, page, signed_in
 from socialdesk.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -134,7 +134,7 @@ def queue_rows(request: Request, signed: Agent) -> Response:
 
 # -- one conversation --------------------------------------------------------------------
 
-def _conversation(request: Request, signed: SignedIn, message_id: int, *,
+def _conversation(request: Request, signed: SignedIn, message_id: RowId, *,
                   error: str = "", revealed: str | None = None,
                   status_code: int = 200) -> Response:
     desk = desk_of(request)
@@ -153,11 +153,11 @@ def _conversation(request: Request, signed: SignedIn, message_id: int, *,
 
 
 @router.get("/messages/{message_id}")
-def message_page(request: Request, message_id: int, signed: Agent) -> Response:
+def message_page(request: Request, message_id: RowId, signed: Agent) -> Response:
     return _conversation(request, signed, message_id)
 
 
-def _act(request: Request, signed: SignedIn, message_id: int, note: str,
+def _act(request: Request, signed: SignedIn, message_id: RowId, note: str,
          work: Any, *, take: bool = True) -> Response:
     """Claim the message for the acting agent (unless it is another's), then do the work."""
     desk = desk_of(request)
@@ -180,19 +180,19 @@ def _act(request: Request, signed: SignedIn, message_id: int, note: str,
 
 
 @router.post("/messages/{message_id}/claim")
-def claim(request: Request, message_id: int, signed: AgentForm) -> Response:
+def claim(request: Request, message_id: RowId, signed: AgentForm) -> Response:
     return _act(request, signed, message_id, "claimed", lambda: None)
 
 
 @router.post("/messages/{message_id}/release")
-def release(request: Request, message_id: int, signed: AgentForm) -> Response:
+def release(request: Request, message_id: RowId, signed: AgentForm) -> Response:
     desk = desk_of(request)
     return _act(request, signed, message_id, "released",
                 lambda: claims.release(desk, message_id, signed.user), take=False)
 
 
 @router.post("/messages/{message_id}/reply")
-def reply(request: Request, message_id: int, signed: AgentForm,
+def reply(request: Request, message_id: RowId, signed: AgentForm,
           text: Annotated[str, Form()] = "", template: Annotated[str, Form()] = "",
           private: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
@@ -204,7 +204,7 @@ def reply(request: Request, message_id: int, signed: AgentForm,
 
 
 @router.post("/messages/{message_id}/escalate")
-def escalate(request: Request, message_id: int, signed: AgentForm,
+def escalate(request: Request, message_id: RowId, signed: AgentForm,
              item: Annotated[str, Form()] = "", service: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
     return _act(request, signed, message_id, "escalated", lambda: actions.escalate(
@@ -213,7 +213,7 @@ def escalate(request: Request, message_id: int, signed: AgentForm,
 
 
 @router.post("/messages/{message_id}/close")
-def close(request: Request, message_id: int, signed: AgentForm,
+def close(request: Request, message_id: RowId, signed: AgentForm,
           note: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
     return _act(request, signed, message_id, "closed", lambda: actions.close(
@@ -221,7 +221,7 @@ def close(request: Request, message_id: int, signed: AgentForm,
 
 
 @router.post("/messages/{message_id}/reveal")
-def reveal_text(request: Request, message_id: int, signed: AgentForm) -> Response:
+def reveal_text(request: Request, message_id: RowId, signed: AgentForm) -> Response:
     try:
         text = reveal(desk_of(request), message_id, actor=signed.user.username)
     except views.NotFound:
@@ -230,7 +230,7 @@ def reveal_text(request: Request, message_id: int, signed: AgentForm) -> Respons
 
 
 @router.post("/messages/{message_id}/draft")
-def draft(request: Request, message_id: int, signed: AgentForm,
+def draft(request: Request, message_id: RowId, signed: AgentForm,
           template: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "") -> Response:
     """The guard's verdict on the reply box as it stands (or a canned reply rendered for this
     message and platform), for the page's script to show before anything is sent."""
@@ -324,7 +324,7 @@ def _review(request: Request, signed: SignedIn, note: str, work: Any) -> Respons
 
 
 @router.post("/held/{reply_id}/approve")
-def approve(request: Request, reply_id: int, signed: SupervisorForm,
+def approve(request: Request, reply_id: RowId, signed: SupervisorForm,
             reason: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
     return _review(request, signed, "approved", lambda: held.approve(
@@ -332,7 +332,7 @@ def approve(request: Request, reply_id: int, signed: SupervisorForm,
 
 
 @router.post("/held/{reply_id}/discard")
-def discard(request: Request, reply_id: int, signed: SupervisorForm,
+def discard(request: Request, reply_id: RowId, signed: SupervisorForm,
             reason: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
     return _review(request, signed, "discarded", lambda: held.discard(

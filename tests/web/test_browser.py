@@ -202,3 +202,22 @@ def test_the_shortcut_list_opens_on_question_mark(console: Console, served: str,
     assert page.locator("#shortcuts").is_visible()
     assert "Pintasan papan ketik" in page.inner_text("#shortcuts")
     assert watch.dialogs == []
+
+
+def test_queue_and_conversation_have_no_serious_accessibility_violations(
+        console: Console, served: str, browser: Any) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
+                                     reason="needs axe-playwright-python (pip)")
+    message_id = console.message("min NIK saya 3171234567890001, SP2D belum cair",
+                                 author="warga_a11y")
+    watch = Watch(served)
+    page = _page(browser, served, watch)
+    _sign_in(page, "ani")
+    axe = axe_module.Axe()
+    found: dict[str, list[str]] = {}
+    for path in ("/queue", f"/messages/{message_id}"):
+        page.goto(path)
+        violations = axe.run(page).response["violations"]
+        found[path] = [f"{v['id']} ({v['impact']})" for v in violations
+                       if v["impact"] in ("serious", "critical")]
+    assert found == {"/queue": [], f"/messages/{message_id}": []}
