@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from socialdesk.app import actions, claims, held, review, ticket_list, users, views
+from socialdesk.app import actions, claims, held, review, sla_today, ticket_list, users, views
 from socialdesk.app.auth import SignedIn, end_session, start_session
 from socialdesk.app.reveal import reveal
 from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
@@ -346,3 +346,8 @@ def accounts_page(request: Request, signed: Supervisor) -> Response:
                 for a in session.scalars(select(Account).order_by(Account.name))]
     return render(request, "accounts.html", signed, rows=rows)
 
+
+
+@router.get("/sla")
+def sla_page(request: Request, signed: Supervisor) -> Response:
+    return render(request, "sla.html", signed, s=sla_today.today(desk_of(request)))

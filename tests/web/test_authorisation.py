@@ -43,6 +43,7 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("POST", "/held/{r}/approve", "supervisor"),
     ("POST", "/held/{r}/discard", "supervisor"),
     ("GET", "/accounts", "supervisor"),
+    ("GET", "/sla", "supervisor"),
     ("GET", "/api/v1/queue", "agent"),
     ("GET", "/api/v1/messages/{m}", "agent"),
     ("POST", "/api/v1/messages/{m}/claim", "agent"),

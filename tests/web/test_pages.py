@@ -135,3 +135,20 @@ def test_the_console_speaks_indonesian_and_english_on_request(console: Console) 
     assert "Antrean" in client.get("/queue").text
     client.post("/me/language", data={"csrf": csrf, "lang": "en", "back": "/queue"})
     assert ">Queue<" in client.get("/queue").text
+
+
+def test_the_supervisor_sees_todays_sla_figures_by_platform(console: Console) -> None:
+    answered = console.message("halo min", minutes=90)
+    console.message("halo juga min", account="sb-ig", minutes=91)
+    ani, csrf = console.signed_in("ani")
+    ani.post(f"/messages/{answered}/reply", data={"csrf": csrf, "template": "greeting"})
+    with console.rig.session() as session, session.begin():
+        message = session.get(Message, answered)
+        assert message is not None
+        message.first_response_at = console.rig.desk.now()  # as the outbox records a send
+    sari, _ = console.signed_in("sari")
+    page = sari.get("/sla")
+    assert page.status_code == 200
+    assert "SLA hari ini" in page.text
+    assert '<th scope="row">x</th><td>1</td><td>1</td>' in page.text
+    assert '<th scope="row">instagram</th><td>1</td><td>0</td>' in page.text
