@@ -32,7 +32,7 @@ DAY = (
 NOW = at(1, 12, 0)
 
 
-def _script(engine: Engine, tmp_path: Path) -> Rig:
+def script_day(engine: Engine, tmp_path: Path) -> Rig:
     rig = make_rig(engine, tmp_path, now=NOW)
     with rig.session() as session, session.begin():
         ids = {name: id_ for name, id_ in session.execute(select(Account.name, Account.id))}
@@ -50,7 +50,7 @@ def _script(engine: Engine, tmp_path: Path) -> Rig:
 
 
 def test_it_derives_response_figures_from_timestamps(engine: Engine, tmp_path: Path) -> None:
-    rig = _script(engine, tmp_path)
+    rig = script_day(engine, tmp_path)
     with rig.session() as session:
         clocks = message_clocks(session, rig.desk.calendar,
                                 start=at(30, 0), end=at(1, 0))
@@ -67,7 +67,7 @@ def test_it_derives_response_figures_from_timestamps(engine: Engine, tmp_path: P
 
 def test_it_records_a_breach_for_a_reply_sent_late_between_two_sweeps(
         engine: Engine, tmp_path: Path) -> None:
-    rig = _script(engine, tmp_path)
+    rig = script_day(engine, tmp_path)
     # One sweep at the end of the day: the late reply was sent long before it.
     counts = sla.watch(rig.desk)
     assert counts.breaches == 2

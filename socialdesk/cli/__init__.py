@@ -34,6 +34,7 @@ COMMANDS = (
     "socialdesk.cli.daemon",
     "socialdesk.cli.demo",
     "socialdesk.cli.broadcast",
+    "socialdesk.cli.digest",
     "socialdesk.cli.users",
     "socialdesk.cli.web",
 )

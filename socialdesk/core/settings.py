@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from socialdesk.core import resources
 from socialdesk.core.resources import default_path
+from socialdesk.core.scrub import remember, scrub
 from socialdesk.core.vocab import PLATFORMS
 
 CONFIG_ENV = "SOCIALDESK_CONFIG"
@@ -45,18 +47,10 @@ class MissingSecret(SettingsError):
     """A secret that a component needs is not in the environment."""
 
 
-# Values of secrets this process has revealed, so that log lines and stored error texts can
-# be scrubbed of them even when a library quotes one (a URL with a token, say).
-_REVEALED: set[str] = set()
-MIN_REDACTED = 6
-
-
 def redact(text: str) -> str:
-    """`text` with every secret value this process has revealed replaced by ********."""
-    for value in _REVEALED:
-        if value in text:
-            text = text.replace(value, "********")
-    return text
+    """`text` with every secret value this process has revealed replaced by ********,
+    whole, percent-encoded or in part (core.scrub, the one scrubber)."""
+    return scrub(text)
 
 
 class Secret:
@@ -69,8 +63,9 @@ class Secret:
         self.source = source
 
     def reveal(self) -> str:
-        if len(self._value) >= MIN_REDACTED:
-            _REVEALED.add(self._value)
+        # Log lines and stored error texts are scrubbed of it from now on, even when a
+        # library or a server quotes it.
+        remember(self._value)
         return self._value
 
     def __repr__(self) -> str:
@@ -181,12 +176,18 @@ class SmtpSettings:
     username: str = ""
     sender: str = "socialdesk@localhost"
     password_env: str = "SOCIALDESK_SMTP_PASSWORD"
+    tls: bool = False
+    """Implicit TLS from the first byte (port 465); `starttls` upgrades a plain connection."""
+    ca_file: str = ""
+    """A CA bundle to trust instead of the system's (an internal mail relay)."""
 
 
 @dataclass(frozen=True, slots=True)
 class DigestSettings:
     recipients: tuple[str, ...] = ()
     send_at: time = time(16, 30)
+    console_url: str = ""
+    """Base URL of the console, for the digest's links to breached messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,13 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(xdg) / "socialdesk"
 
 
+def _remember_password(url: str) -> None:
+    found = re.match(r"[^:/]+://[^:/@]*:([^@/]+)@", url)
+    if found:
+        remember(found.group(1))
+        remember(unquote(found.group(1)))
+
+
 def parse_settings(
     data: Mapping[str, Any], source: str, base_dir: Path | None,
     environ: Mapping[str, str] | None = None,
@@ -373,7 +381,11 @@ def parse_settings(
     home = state_dir(env)
     db = root.table("database")
     db.only("url")
-    url = env.get(DATABASE_ENV) or db.text("url", "sqlite:///socialdesk.db")
+    # The URL may carry the password: also from SOCIALDESK_DATABASE_URL_FILE (or a systemd
+    # credential), and scrubbed from every later log line or error.
+    from_env = read_secret(DATABASE_ENV, env)
+    url = from_env.reveal() if from_env else db.text("url", "sqlite:///socialdesk.db")
+    _remember_password(url)
     if "://" not in url:
         raise db.fail("url", f"is not a database URL: {url!r}")
     scheme = url.split("://", 1)[0].split("+", 1)[0]
@@ -403,12 +415,15 @@ def parse_settings(
     if not 0 <= warn <= 480:
         raise sla.fail("warn_before_minutes", "must be between 0 and 480")
     smtp = root.table("smtp")
-    smtp.only("host", "port", "starttls", "username", "from", "password_env")
+    smtp.only("host", "port", "starttls", "username", "from", "password_env", "tls",
+              "ca_file")
     port = smtp.get("port", int, 25)
     if not 1 <= port <= 65535:
         raise smtp.fail("port", "must be a TCP port (1-65535)")
+    if smtp.get("tls", bool, False) and smtp.get("starttls", bool, False):
+        raise smtp.fail("tls", "choose implicit TLS (tls) or STARTTLS (starttls), not both")
     digest = root.table("digest")
-    digest.only("recipients", "send_at")
+    digest.only("recipients", "send_at", "console_url")
     recipients = digest.strings("recipients")
     for address in recipients:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
@@ -430,8 +445,10 @@ def parse_settings(
             starttls=smtp.get("starttls", bool, False), username=smtp.text("username", ""),
             sender=smtp.text("from", "socialdesk@localhost"),
             password_env=smtp.text("password_env", "SOCIALDESK_SMTP_PASSWORD"),
+            tls=smtp.get("tls", bool, False), ca_file=smtp.text("ca_file", ""),
         ),
-        digest=DigestSettings(recipients, digest.clock_time("send_at", time(16, 30))),
+        digest=DigestSettings(recipients, digest.clock_time("send_at", time(16, 30)),
+                              console_url=digest.text("console_url", "").rstrip("/")),
         accounts=_accounts(data.get("accounts", []), source, environ),
     )
 

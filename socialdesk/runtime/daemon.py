@@ -21,7 +21,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from socialdesk.desk import outbox, sla, triage
+from socialdesk.app import digest_send
+from socialdesk.desk import outbox, publish, sla, triage
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import STALE_AFTER
 from socialdesk.desk.poll import poll_stream
@@ -42,6 +43,8 @@ class Intervals:
     triage: float = 2.0
     outbox: float = 2.0
     sla: float = 60.0
+    publish: float = 5.0
+    digest: float = 60.0
     leadership: float = 5.0
     reconcile: float = 30.0
     poll_tick: float | None = None
@@ -113,6 +116,12 @@ class Daemon:
     def sla_job(self) -> Any:
         counts = sla.watch(self.desk)
         return counts if (counts.warnings or counts.breaches) else None
+
+    def publish_job(self) -> Any:
+        return publish.run_once(self.desk)
+
+    def digest_job(self) -> Any:
+        return digest_send.send_due(self.desk)
 
     def leadership_job(self) -> Any:
         was = self.leadership.is_leader
@@ -201,6 +210,10 @@ JOBS: tuple[Job, ...] = (
     Job("outbox", "outbox", lambda i: i.outbox, Daemon.outbox_job),
     Job("reconcile", "outbox", lambda i: i.reconcile, Daemon.reconcile_job),
     Job("sla", "sla", lambda i: i.sla, Daemon.sla_job),
+    # Broadcasts go out through the outbox; the digest reports the SLA, and its ledger keeps
+    # it to one e-mail a day however many processes have the role.
+    Job("publish", "outbox", lambda i: i.publish, Daemon.publish_job),
+    Job("digest", "sla", lambda i: i.digest, Daemon.digest_job),
 )
 
 
