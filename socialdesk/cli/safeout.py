@@ -1,6 +1,7 @@
 """Terminal output that platform text cannot take over.
 
-Every command's output passes through `VisibleWriter`: a handle or message text that holds
+Every command's output passes through `VisibleWriter`: secrets this process has revealed
+are scrubbed (a server may echo a token into an error), and a handle or message text that holds
 an ESC sequence (retitle, clear, hide the next lines) or a right-to-left override is written
 with those characters made visible (`\\x1b`, `<U+202E>`), so what an agent reads is what
 was sent. Newlines and tabs, which the commands write themselves, pass unchanged.
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from socialdesk.core.scrub import scrub
 from socialdesk.core.textsafe import visible
 
 
@@ -23,7 +25,7 @@ class VisibleWriter:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(visible(text))
+        self._stream.write(visible(scrub(text)))
         return len(text)
 
     def writelines(self, lines: Any) -> None:

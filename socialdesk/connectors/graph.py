@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from socialdesk.connectors.baseurl import checked_base_url
 from socialdesk.connectors.cursor import Sweep, decode_sweep
 from socialdesk.connectors.errors import ConnectorError, Gone, Permanent, Rejected, RetryLater
 from socialdesk.connectors.graph_versions import GRAPH_VERSION, graph_url
@@ -36,6 +37,7 @@ from socialdesk.connectors.types import InboundMessage, Page, Skipped, Target
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
 GRAPH_URL = graph_url(GRAPH_VERSION)
+GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com")
 # Calls one fetch may make before it returns what it has; the cursor keeps the rest.
 CALL_BUDGET = 6
 # Posts or media whose comment counts a sweep lists (options.posts_per_scan).
@@ -54,7 +56,9 @@ class GraphClient:
         self.http = HttpClient(session, now, "meta")
         self.token_key = token_key
         version = str(account.options.get("graph_version", "") or GRAPH_VERSION)
-        self.base = str(account.options.get("graph_url", "") or graph_url(version)).rstrip("/")
+        self.base = checked_base_url(
+            str(account.options.get("graph_url", "") or graph_url(version)).rstrip("/"),
+            hosts=GRAPH_HOSTS, options=account.options, key="graph_url")
         self.usage = UsageMeter(account.name, now)
         self.http.on_usage = lambda percent: self.usage.note(percent)
 

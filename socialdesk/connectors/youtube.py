@@ -40,6 +40,7 @@ from socialdesk.connectors.types import (
     Target,
     missing_secrets,
 )
+from socialdesk.core.scrub import remember
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
 API = "https://www.googleapis.com/youtube/v3"
@@ -150,6 +151,7 @@ class YouTubeConnector(Connector):
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise RetryLater("token endpoint answered without access_token")
+        remember(token)  # obtained, not configured: scrubbed like the configured secrets
         lifetime = body.get("expires_in")
         seconds = lifetime if isinstance(lifetime, int) else 3600
         self._access = (token, self.now() + timedelta(seconds=max(60, seconds - 60)))

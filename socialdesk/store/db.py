@@ -67,6 +67,9 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Errors never quote a statement's values (author handles, message texts): an outage
+    # would otherwise put personal data into every logged traceback.
+    kwargs.setdefault("hide_parameters", True)
     url = _normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
