@@ -43,7 +43,7 @@ from socialdesk.desk.tickets import STATE_WORDS, change_state
 from socialdesk.desk.tickets import open_ticket as open_ticket_row
 from socialdesk.rules.replies import ReplyBlocked, ReplyError
 from socialdesk.rules.types import PUBLIC_KINDS
-from socialdesk.store.models import AuditLog, Message, Reply, Ticket
+from socialdesk.store.models import AuditLog, Message, Reply, Ticket, TicketEvent
 
 OPEN_TICKET_STATES = ("open", "in_progress")
 SETTABLE_TICKET_STATES = ("in_progress", "resolved", "closed")
@@ -252,11 +252,34 @@ def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
             raise InvalidRequest(f"ticket {ticket.number} is already {state}")
         previous = ticket.state
         change_state(session, ticket, state, actor=actor, now=now, note=note)
+        notified = _tell_requester(desk, session, ticket, actor=actor, now=now)
         audit(session, now, actor, "ticket_state", "ticket", ticket.number,
-               previous=previous, state=state, note=note)
+               previous=previous, state=state, note=note, reply_id=notified)
         session.flush()
         session.refresh(ticket, ["events"])
         return _ticket_view(desk.catalog, ticket, public=_public_origin(session, ticket))
+
+
+def _tell_requester(desk: Desk, session: Session, ticket: Ticket, *, actor: str,
+                    now: datetime) -> int | None:
+    """Tell the user in their thread that the ticket's status changed: the canned status
+    reply, rendered for the platform and passed by the guard, through the outbox. A reply
+    the guard refuses is not sent, and the change stands (the audit shows no reply)."""
+    message = session.get(Message, ticket.message_id) if ticket.message_id else None
+    if message is None:
+        return None
+    session.flush()
+    event = session.scalar(select(func.max(TicketEvent.id)).where(
+        TicketEvent.ticket_id == ticket.id))
+    try:
+        body = _render(desk, "ticket_status_found", _channel(message),
+                       _context(desk, ticket, now))
+    except (ReplyRefused, InvalidRequest):
+        return None
+    return queue_reply(
+        session, account_id=message.account_id, message_id=message.id, text=body,
+        idempotency_key=f"ticket-status:{ticket.number}:{event}",
+        template="ticket_status_found", author=actor, now=now).id
 
 
 # -- shared pieces ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from socialdesk.store.models import Account, AuditLog, Message, Reply
+from socialdesk.store.models import Account, AuditLog, Message, Reply, Ticket
 from tests.web.conftest import Console
 
 
@@ -152,3 +152,21 @@ def test_the_supervisor_sees_todays_sla_figures_by_platform(console: Console) ->
     assert "SLA hari ini" in page.text
     assert '<th scope="row">x</th><td>1</td><td>1</td>' in page.text
     assert '<th scope="row">instagram</th><td>1</td><td>0</td>' in page.text
+
+
+def test_a_ticket_state_change_is_told_to_the_user_in_their_thread(console: Console) -> None:
+    message_id = console.message("min SP2D saya belum masuk rekening")
+    client, csrf = console.signed_in("ani")
+    item = sorted(console.rig.desk.catalog.items)[0]
+    client.post(f"/messages/{message_id}/escalate", data={"csrf": csrf, "item": item})
+    with console.rig.session() as session:
+        number = session.scalars(select(Ticket.number)).one()
+    done = client.post(f"/tickets/{number}/state", data={"csrf": csrf, "state": "in_progress"})
+    assert done.status_code == 303
+    with console.rig.session() as session:
+        told = session.scalars(select(Reply).where(
+            Reply.template == "ticket_status_found")).one()
+        assert told.message_id == message_id and number in told.text
+        assert told.state == "queued"
+    history = client.get(f"/tickets/{number}").text
+    assert "in_progress" in history
