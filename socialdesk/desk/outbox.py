@@ -26,7 +26,19 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Connection, String, Table, bindparam, func, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
@@ -159,45 +171,68 @@ _CLAIM_PICKED = _CLAIM.where(REPLIES.c.state == "queued",
 def claim(desk: Desk, limit: int = CLAIM_SIZE) -> list[int]:
     """Claim up to `limit` due replies for this worker at once; each is claimed by
     exactly one worker. Returns their ids in the order they must be sent."""
+    return [job.reply_id for job in claim_jobs(desk, limit)]
+
+
+def claim_jobs(desk: Desk, limit: int = CLAIM_SIZE) -> list[Job]:
+    """Claim up to `limit` due replies and read what their sends need, in id order (the
+    order they must be sent). The claim is committed before this returns."""
     now = desk.now()
     params = {"b_due": now, "b_limit": limit, "b_holder": desk.worker_id, "b_at": now}
+    if is_postgres(desk.engine):
+        # One statement, one round trip: pick, claim and read together, committed alone.
+        with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return [_job(r) for r in conn.execute(_CLAIM_AND_READ, params)]
     with desk.engine.begin() as conn:
-        if is_postgres(desk.engine):
-            picked = list(conn.execute(_PICK, params).scalars())
-            if not picked:
-                return []
-            claimed = conn.execute(_CLAIM_PICKED, params | {"b_ids": picked}).scalars().all()
-        else:
-            claimed = conn.execute(_CLAIM_DUE, params).scalars().all()
-    return sorted(int(i) for i in claimed)
+        claimed = conn.execute(_CLAIM_DUE, params).scalars().all()
+        jobs = _jobs(conn, claimed) if claimed else {}
+    return [jobs[i] for i in sorted(jobs)]
 
 
-_JOBS = (select(Reply.id, Reply.state, Reply.claimed_by, Reply.kind, Reply.text,
-                Reply.idempotency_key, Reply.reason, Reply.attempts, Reply.account_id,
-                Account.name, Reply.message_id, Message.platform_id,
-                Message.kind.label("mkind"), Message.author_id,
-                Conversation.platform_thread_id, Reply.author, Message.platform_created_at,
-                Reply.fence)
-         .join(Account, Account.id == Reply.account_id)
-         .outerjoin(Message, Message.id == Reply.message_id)
-         .outerjoin(Conversation, Conversation.id == Message.conversation_id)
-         .where(Reply.id.in_(bindparam("b_ids", expanding=True))))
+_JOB_REPLY = (REPLIES.c.id, REPLIES.c.state, REPLIES.c.claimed_by, REPLIES.c.kind,
+              REPLIES.c.text, REPLIES.c.idempotency_key, REPLIES.c.reason, REPLIES.c.attempts,
+              REPLIES.c.account_id, REPLIES.c.message_id, REPLIES.c.author, REPLIES.c.fence)
+_JOB_TARGET = (Account.name, Message.platform_id, Message.kind.label("mkind"),
+               Message.author_id, Conversation.platform_thread_id,
+               Message.platform_created_at)
+
+
+def _job_query(replies: Any) -> Any:
+    """What a send needs, for rows of `replies` (the table, or the claim's RETURNING)."""
+    return (select(*(replies.c[c.name] for c in _JOB_REPLY), *_JOB_TARGET)
+            .join_from(replies, Account, Account.id == replies.c.account_id)
+            .outerjoin(Message, Message.id == replies.c.message_id)
+            .outerjoin(Conversation, Conversation.id == Message.conversation_id))
+
+
+_JOBS = _job_query(REPLIES).where(REPLIES.c.id.in_(bindparam("b_ids", expanding=True)))
+# PostgreSQL: the pick (SKIP LOCKED, materialised so that it runs once), the claim of the
+# picked rows and the read of their targets as one statement. The claim's RETURNING holds
+# the rows as claimed; the joined tables are read from the statement's snapshot.
+_PICKED = _PICK.cte("picked").prefix_with("MATERIALIZED")
+_CLAIMED = (update(REPLIES)
+            .where(REPLIES.c.state == "queued", REPLIES.c.id.in_(select(_PICKED.c.id)))
+            .values(state="sending", claimed_by=bindparam("b_holder"),
+                    claimed_at=bindparam("b_at"), fence=REPLIES.c.fence + 1)
+            .returning(*_JOB_REPLY)
+            .cte("claimed"))
+_CLAIM_AND_READ = _job_query(_CLAIMED).order_by(_CLAIMED.c.id)
+
+
+def _job(r: Row[Any]) -> Job:
+    target = None
+    if r.message_id is not None and r.platform_id is not None:
+        # With its time: the messaging window is decided before the send is tried.
+        target = Ref(platform_id=r.platform_id, kind=r.mkind,
+                     conversation_id=r.platform_thread_id or "", author_id=r.author_id or "",
+                     created_at=r.platform_created_at)
+    return Job(int(r.id), r.state, r.claimed_by, r.kind, r.text, r.idempotency_key, r.reason,
+               int(r.attempts), int(r.account_id), r.name, target,
+               by_agent=(r.author or "bot") != "bot", fence=int(r.fence or 0))
 
 
 def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
-    jobs = {}
-    for r in conn.execute(_JOBS, {"b_ids": list(reply_ids)}):
-        target = None
-        if r.message_id is not None and r.platform_id is not None:
-            # With its time: the messaging window is decided before the send is tried.
-            target = Ref(platform_id=r.platform_id, kind=r.mkind,
-                         conversation_id=r.platform_thread_id or "", author_id=r.author_id or "",
-                         created_at=r.platform_created_at)
-        jobs[int(r.id)] = Job(int(r.id), r.state, r.claimed_by, r.kind, r.text,
-                              r.idempotency_key, r.reason, int(r.attempts), int(r.account_id),
-                              r.name, target, by_agent=(r.author or "bot") != "bot",
-                              fence=int(r.fence or 0))
-    return jobs
+    return {int(r.id): _job(r) for r in conn.execute(_JOBS, {"b_ids": list(reply_ids)})}
 
 
 def send_claimed(desk: Desk, reply_id: int) -> Outcome:
@@ -330,6 +365,35 @@ _REOPEN = (update(MESSAGES)
            .where(MESSAGES.c.id == bindparam("b_id"),
                   MESSAGES.c.state.in_(("closed", "waiting")))
            .values(state="open"))
+# PostgreSQL: the settle and its message's update as one statement, sent and committed in
+# one round trip. Which message update rides along is known from the outcome; hide or
+# answer is told by the settled row's kind.
+_SETTLED = _SETTLE.cte("settled")
+_SETTLED_ROW = select(_SETTLED.c.message_id, _SETTLED.c.kind)
+_HIDE_OR_ANSWER = (update(MESSAGES)
+                   .where(MESSAGES.c.id == _SETTLED.c.message_id,
+                          or_(_SETTLED.c.kind == "hide", MESSAGES.c.first_response_at.is_(None)))
+                   .values(hidden=case((_SETTLED.c.kind == "hide", true()),
+                                       else_=MESSAGES.c.hidden),
+                           first_response_at=case(
+                               (_SETTLED.c.kind == "hide", MESSAGES.c.first_response_at),
+                               else_=bindparam("b_at", type_=MESSAGES.c.first_response_at.type))))
+_REOPEN_SETTLED = (update(MESSAGES)
+                   .where(MESSAGES.c.id == _SETTLED.c.message_id,
+                          MESSAGES.c.state.in_(("closed", "waiting")))
+                   .values(state="open"))
+SETTLE_IN_ONE = {
+    "sent": _SETTLED_ROW.add_cte(_HIDE_OR_ANSWER.cte("touched")),
+    "held": _SETTLED_ROW.add_cte(_REOPEN_SETTLED.cte("touched")),
+    "failed": _SETTLED_ROW.add_cte(_REOPEN_SETTLED.cte("touched")),
+    "queued": _SETTLED_ROW,
+}
+
+
+def _settle_in_one(desk: Desk, state: str, params: dict[str, Any]) -> bool:
+    """Settle on PostgreSQL in one autocommitted statement; False when the claim was lost."""
+    with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(SETTLE_IN_ONE[state], params).first() is not None
 
 
 def _finish(desk: Desk, reply_id: int, state: str, *, fence: int,
@@ -340,16 +404,22 @@ def _finish(desk: Desk, reply_id: int, state: str, *, fence: int,
     if state == "queued":
         retry_at = retry_at or now
     sent = state == "sent"
+    # Only while the claim is still ours: a reply settled by reconciliation meanwhile
+    # belongs to whoever holds it now.
+    params = {
+        "b_id": reply_id, "b_holder": desk.worker_id, "b_state": state,
+        "b_reason": None if sent else reason, "b_tried": int(attempted),
+        "b_retry_at": retry_at if state == "queued" else None,
+        "b_platform_id": platform_id if sent else None, "b_sent_at": now if sent else None,
+        "b_at": now, "b_fence": fence,
+    }
+    if is_postgres(desk.engine) and state in SETTLE_IN_ONE:
+        if not _settle_in_one(desk, state, params):
+            return _claim_lost(desk, reply_id, state, platform_id)
+        log.info("reply %s -> %s%s", reply_id, state, f" ({reason})" if reason else "")
+        return Outcome(reply_id, state, reason or "")
     with desk.engine.begin() as conn:
-        # Only while the claim is still ours: a reply settled by reconciliation meanwhile
-        # belongs to whoever holds it now.
-        row = conn.execute(_SETTLE, {
-            "b_id": reply_id, "b_holder": desk.worker_id, "b_state": state,
-            "b_reason": None if sent else reason, "b_tried": int(attempted),
-            "b_retry_at": retry_at if state == "queued" else None,
-            "b_platform_id": platform_id if sent else None, "b_sent_at": now if sent else None,
-            "b_fence": fence,
-        }).first()
+        row = conn.execute(_SETTLE, params).first()
         message_id, kind = row if row is not None else (None, None)
         if message_id is not None and sent:
             # Conditional UPDATEs: no need to load the message (with its raw payload).
@@ -508,18 +578,16 @@ def run_once(desk: Desk, limit: int = 20) -> list[Outcome]:
     """Claim and send up to `limit` due replies, a claim of CLAIM_SIZE at a time."""
     outcomes: list[Outcome] = []
     while len(outcomes) < limit:
-        claimed = claim(desk, min(CLAIM_SIZE, limit - len(outcomes)))
-        if not claimed:
+        jobs = claim_jobs(desk, min(CLAIM_SIZE, limit - len(outcomes)))
+        if not jobs:
             break
-        with desk.engine.connect() as conn:
-            jobs = _jobs(conn, claimed)
-        for index, reply_id in enumerate(claimed):
+        for index, job in enumerate(jobs):
             try:
-                outcomes.append(_send_job(desk, jobs.get(reply_id), reply_id))
+                outcomes.append(_send_job(desk, job, job.reply_id))
             except Exception:
                 # This one's outcome is unknown and stays for reconciliation; the rest of
                 # the claim was never tried and goes back to the queue now.
-                rest = claimed[index + 1:]
+                rest = [j.reply_id for j in jobs[index + 1:]]
                 if rest:
                     _release_unsent(desk, rest)
                 raise
