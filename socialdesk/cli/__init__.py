@@ -37,6 +37,7 @@ COMMANDS = (
     "socialdesk.cli.digest",
     "socialdesk.cli.users",
     "socialdesk.cli.web",
+    "socialdesk.cli.corrections",
 )
 
 

@@ -371,6 +371,25 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class Correction(Base):
+    """An agent's re-classification of a message: what triage said and what it should have
+    said, kept as labelled data to measure and improve the rules."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    service_id: Mapped[str | None] = mapped_column(String(16))
+    item_id: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class ApiToken(Base):
     """A per-user bearer token for the JSON API; revoked, it stops working at once."""
 

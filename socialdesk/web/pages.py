@@ -13,10 +13,21 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from socialdesk.app import actions, claims, held, review, sla_today, ticket_list, users, views
+from socialdesk.app import (
+    actions,
+    claims,
+    corrections,
+    held,
+    review,
+    sla_today,
+    ticket_list,
+    users,
+    views,
+)
 from socialdesk.app.auth import SignedIn, end_session, start_session
 from socialdesk.app.reveal import reveal
 from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
+from socialdesk.rules.types import ACTIONS, INTENTS
 from socialdesk.store.models import Account
 from socialdesk.web.deps import COOKIE, RowId, desk_of, form, page, signed_in
 from socialdesk.web.render import render
@@ -34,6 +45,7 @@ NOTES = {
     "escalated": "A ticket is open and the user is told its number.",
     "closed": "The message is closed.", "approved": "The reply is approved and will be sent.",
     "discarded": "The reply is discarded.", "ticket": "The ticket's state is changed.",
+    "reclassified": "The correction is recorded.",
 }
 
 
@@ -149,7 +161,7 @@ def _conversation(request: Request, signed: SignedIn, message_id: RowId, *,
                   services=sorted(desk.catalog.services.values(), key=lambda s: s.id),
                   items=sorted(desk.catalog.items.values(), key=lambda i: i.id),
                   note=request.query_params.get("done", ""), notes=NOTES,
-                  status_code=status_code)
+                  intents=INTENTS, actions=ACTIONS, status_code=status_code)
 
 
 @router.get("/messages/{message_id}")
@@ -218,6 +230,17 @@ def close(request: Request, message_id: RowId, signed: AgentForm,
     desk = desk_of(request)
     return _act(request, signed, message_id, "closed", lambda: actions.close(
         desk, message_id, actor=signed.user.username, note=note[:500]))
+
+
+@router.post("/messages/{message_id}/reclassify")
+def reclassify(request: Request, message_id: RowId, signed: AgentForm,
+               item: Annotated[str, Form()] = "", intent: Annotated[str, Form()] = "",
+               action: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+               ) -> Response:
+    desk = desk_of(request)
+    return _act(request, signed, message_id, "reclassified", lambda: corrections.reclassify(
+        desk, message_id, actor=signed.user.username, intent=intent, action=action,
+        item_id=item or None, note=note))
 
 
 @router.post("/messages/{message_id}/reveal")

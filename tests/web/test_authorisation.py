@@ -35,6 +35,7 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("POST", "/messages/{m}/escalate", "agent"),
     ("POST", "/messages/{m}/close", "agent"),
     ("POST", "/messages/{m}/reveal", "agent"),
+    ("POST", "/messages/{m}/reclassify", "agent"),
     ("POST", "/messages/{m}/draft", "agent"),
     ("GET", "/tickets", "agent"),
     ("GET", "/tickets/{t}", "agent"),

@@ -75,3 +75,31 @@ def test_a_short_password_or_an_unknown_user_is_refused(
 def test_the_web_command_listens_on_localhost_8080_by_default() -> None:
     args = build_parser().parse_args(["web"])
     assert (args.host, args.port, args.https) == ("127.0.0.1", 8080, False)
+
+
+def test_corrections_are_exported_in_the_labelled_data_format(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from socialdesk.app.corrections import reclassify
+    from socialdesk.core.settings import load_settings
+    from socialdesk.desk.context import Desk
+    from socialdesk.store.models import Account, Message
+    from tests.test_datasets import FIELDS
+
+    desk = Desk.from_settings(load_settings(str(config)))
+    with desk.sessions() as session, session.begin():
+        account = Account(name="x-main", platform="x", handle="haiDJPb")
+        session.add(account)
+        session.flush()
+        session.add(Message(account_id=account.id, platform="x", stream="mentions",
+                            platform_id="1", kind="mention", text="min SP2D belum cair",
+                            author_handle="satker_b", platform_created_at=desk.now()))
+    reclassify(desk, 1, actor="ani", intent="complaint", action="escalate", item_id="8.1.b")
+    desk.close()
+    assert main(["--config", str(config), "rules", "corrections", "--jsonl"]) == 0
+    [line] = capsys.readouterr().out.strip().splitlines()
+    row = json.loads(line)
+    assert set(row) == FIELDS
+    assert (row["text"], row["item"], row["intent"]) == ("min SP2D belum cair", "8.1.b",
+                                                          "complaint")

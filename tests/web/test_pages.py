@@ -170,3 +170,26 @@ def test_a_ticket_state_change_is_told_to_the_user_in_their_thread(console: Cons
         assert told.state == "queued"
     history = client.get(f"/tickets/{number}").text
     assert "in_progress" in history
+
+
+def test_a_reclassification_is_stored_and_exported_as_labelled_data(console: Console) -> None:
+    from socialdesk.app.corrections import labelled_rows
+
+    message_id = console.message("min password SAKTI saya terkunci", author="ppk_a")
+    client, csrf = console.signed_in("ani")
+    item = sorted(console.rig.desk.catalog.items)[0]
+    done = client.post(f"/messages/{message_id}/reclassify",
+                       data={"csrf": csrf, "item": item, "intent": "question",
+                             "action": "escalate", "note": "SAKTI, not SPAN"})
+    assert done.status_code == 303 and done.headers["location"].endswith("done=reclassified")
+    [row] = list(labelled_rows(console.rig.desk))
+    assert row["id"] == f"corr-{message_id}" and row["channel"] == "twitter"
+    assert (row["item"], row["intent"], row["expected_action"]) == (item, "question", "escalate")
+    assert row["service"] == console.rig.desk.catalog.items[item].service_id
+    assert "triage said" in row["notes"] and "SAKTI, not SPAN" in row["notes"]
+    with console.rig.session() as session:
+        message = session.get(Message, message_id)
+        assert message is not None and message.item_id == item
+    refused = client.post(f"/messages/{message_id}/reclassify",
+                          data={"csrf": csrf, "intent": "nonsense", "action": "escalate"})
+    assert refused.status_code == 422

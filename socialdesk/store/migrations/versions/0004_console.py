@@ -1,4 +1,4 @@
-"""Agent console: the user's language, signed-in sessions and API tokens.
+"""Agent console: the user's language, signed-in sessions, API tokens, corrections.
 
 Revision ID: 0004
 Revises: 0003
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0004"
 down_revision = "0001"
@@ -40,6 +41,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "corrections",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("message_id", BIG_ID, nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("before", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                  nullable=False),
+        sa.Column("service_id", sa.String(length=16), nullable=True),
+        sa.Column("item_id", sa.String(length=16), nullable=True),
+        sa.Column("intent", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=24), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE",
+                                name=op.f("fk_corrections_message_id_messages")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_corrections")),
+    )
+    with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_corrections_message_id"), ["message_id"],
+                              unique=False)
+
+    op.create_table(
         "api_tokens",
         sa.Column("id", BIG_ID, nullable=False),
         sa.Column("user_id", BIG_ID, nullable=False),
@@ -60,6 +82,9 @@ def downgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
     op.drop_table("api_tokens")
+    with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_corrections_message_id"))
+    op.drop_table("corrections")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
     op.drop_table("web_sessions")
