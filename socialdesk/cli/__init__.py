@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from socialdesk import __version__
 from socialdesk.cli.common import UsageError
+from socialdesk.cli.errors import explain, move_config
 from socialdesk.cli.safeout import visible_output
 
 # One line per command group; a new group is one module and one line here.
@@ -77,7 +78,7 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = move_config(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
@@ -86,11 +87,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"socialdesk: error: {exc}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError as exc:  # a ValueError, but the text says too little
+        print(f"socialdesk: error: {explain(exc)}", file=sys.stderr)
+        return 2
     except (ValueError, KeyError, LookupError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"socialdesk: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        line = explain(exc)
+        if line is None:
+            raise  # not a known cause: its traceback is the bug report
+        print(f"socialdesk: error: {line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
