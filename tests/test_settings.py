@@ -132,3 +132,25 @@ def test_it_reads_a_systemd_credential_named_like_the_variable(tmp_path: Path) -
     found = read_secret("SOCIALDESK_SMTP_PASSWORD", {"CREDENTIALS_DIRECTORY": str(tmp_path)})
     assert found is not None and found.reveal() == "from-systemd"
     assert read_secret("SOCIALDESK_OTHER", {"CREDENTIALS_DIRECTORY": str(tmp_path)}) is None
+
+
+@pytest.mark.parametrize(("section", "typo", "meant"), [
+    ("working_hours", 'close_dates = ["2026-12-24"]', "closed_dates"),
+    ("sla", "response_hour = 2", "response_hours"),
+])
+def test_it_refuses_an_unknown_key_naming_file_key_and_nearest(
+        tmp_path: Path, section: str, typo: str, meant: str) -> None:
+    path = _write(tmp_path, f"[{section}]\n{typo}\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    key = typo.split(" =")[0]
+    assert str(path) in message and f"{section}.{key}" in message
+    assert f"did you mean {meant!r}" in message
+
+
+def test_it_refuses_an_unknown_key_in_an_account(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[accounts]]\nname = "x-main"\nplatform = "x"\nhandle = "h"\n'
+                            "pol_interval = 60\n")
+    with pytest.raises(SettingsError, match="did you mean 'poll_interval'"):
+        load_settings(path, environ={})
