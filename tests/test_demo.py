@@ -41,3 +41,24 @@ def test_it_runs_a_whole_day_and_answers_everything_within_the_rule(tmp_path: Pa
     per_target = Counter((s.account, s.target_id, s.action) for s in sends)
     assert max(per_target.values()) == 1, "no message was answered twice"
     assert (tmp_path / "demo" / "socialdesk.toml").is_file()
+
+
+def test_the_day_has_a_broadcast_and_ends_with_its_digest(tmp_path: Path) -> None:
+    out = io.StringIO()
+    report = run_demo(root=tmp_path / "demo", speed=1200, out=out)
+    printed = out.getvalue()
+    digest = tmp_path / "demo" / "digest.html"
+    assert f"digest of the day (same figures): {digest}" in printed
+    posts = [s.account for s in SandboxNetwork(tmp_path / "demo" / "network.db").replies()
+             if s.action == "post"]
+    assert sorted(posts) == ["demo-fb", "demo-x"], "one post per account that can post"
+    assert "approved by sari" in printed and "-> broadcast #1 published" in printed
+    # The digest shows the summary's figures: on time of needing, and the breaches.
+    answered = re.search(r"answered within 1 working hour: (\d+) of (\d+)", report)
+    breaches = re.search(r"breaches:\s+(\d+) of the response rule", report)
+    assert answered is not None and breaches is not None
+    text = digest.with_suffix(".txt").read_text(encoding="utf-8")
+    assert (f"tepat waktu: {answered.group(1)} dari {answered.group(2)} pesan yang perlu "
+            f"dijawab") in text
+    assert f"; {breaches.group(1)} pelanggaran." in text
+    assert "#1 Layanan libur Natal: terbit — demo-x: terkirim; demo-fb: terkirim" in text

@@ -24,15 +24,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from socialdesk.app import broadcasts, digest_send
 from socialdesk.app.sla_report import message_clocks, response_figures, ticket_figures
+from socialdesk.app.users import add_user
 from socialdesk.connectors.sandbox_network import SandboxNetwork
 from socialdesk.core.settings import Settings, load_settings
 from socialdesk.demo.scenario import demo_scenario
 from socialdesk.demo.simclock import SimClock
 from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
+from socialdesk.desk.digest_job import period_for
 from socialdesk.desk.outbox import Outcome
 from socialdesk.desk.poll import PollResult
+from socialdesk.desk.publish import Published
 from socialdesk.desk.tickets import format_number
 from socialdesk.desk.triage import TriageOutcome
 from socialdesk.rules.pii import mask
@@ -48,6 +52,10 @@ LEAD_IN = timedelta(minutes=10)
 PLATFORM_NAMES = {"x": "X", "instagram": "Instagram", "facebook": "Facebook",
                   "youtube": "YouTube"}
 # Tickets the demo's users already have, opened the week before, so status questions work.
+DEMO_USERS = (("andi", "agent"), ("sari", "supervisor"))
+DEMO_PASSWORD = "demo-password-only"  # the demo's throw-away database
+BROADCAST_TEXT = ("Layanan HAI-DJPb libur pada 24-25 Desember 2026 (cuti bersama dan Hari Raya "
+                  "Natal) dan kembali melayani pada 28 Desember 2026 pukul 08.00 WIB.")
 EARLIER_TICKETS = (
     ("demo-x", "pak_hendra_bpp", 4512, "8", "8.4.a", "Kendala rekam kontrak di SAKTI"),
     ("demo-x", "bendahara_rina", 4390, "2", "2.1", "Revisi DIPA lewat portal"),
@@ -115,6 +123,8 @@ class Printer:
                     self._triaged(entry)
                 elif isinstance(entry, Outcome):
                     self._sent(entry)
+                elif isinstance(entry, Published):
+                    self._published(entry)
 
     def _triaged(self, outcome: TriageOutcome) -> None:
         with self.desk.sessions() as session:
@@ -128,6 +138,12 @@ class Printer:
             self.line(f"<- {platform:<9} {message.kind:<7} @{message.author_handle}: "
                       f"{text[:70]}{'…' if len(text) > 70 else ''}")
             self.line(f"   triage: {message.intent}, {outcome.action}, service {where}{extra}")
+
+    def _published(self, done: Published) -> None:
+        view = broadcasts.get(self.desk, done.broadcast_id)
+        where = ", ".join(f"{t.account} ({t.platform_id or t.error})" for t in view.targets)
+        late = ", late against its 8 working hours" if view.late else ""
+        self.line(f"-> broadcast #{view.id} {view.state}{late}: {where}")
 
     def _sent(self, outcome: Outcome) -> None:
         with self.desk.sessions() as session:
@@ -159,6 +175,24 @@ def seed_earlier_tickets(desk: Desk) -> None:
             session.add(TicketEvent(ticket_id=ticket.id, at=opened, actor="agent", kind="opened"))
 
 
+def draft_broadcast(desk: Desk, out: TextIO) -> None:
+    """The day's broadcast: requested by an agent before opening, approved by a supervisor,
+    published at 10:00 by the scheduler on every account whose platform lets an app post."""
+    for name, role in DEMO_USERS:
+        add_user(desk, name, DEMO_PASSWORD, role=role, actor="demo")
+    fits = broadcasts.check(desk, BROADCAST_TEXT, [a.name for a in desk.settings.accounts])
+    drafted = broadcasts.draft(desk, text=BROADCAST_TEXT, actor=DEMO_USERS[0][0],
+                               accounts=[f.account for f in fits if f.ok],
+                               at=DAY + timedelta(hours=2), title="Layanan libur Natal")
+    approved = broadcasts.approve(desk, drafted.broadcast.id, actor=DEMO_USERS[1][0])
+    print(f"Broadcast #{approved.id} requested by {approved.requested_by}, approved by "
+          f"{approved.approved_by}, to be published at 10:00 on "
+          f"{', '.join(t.account for t in approved.targets)}", file=out)
+    for f in fits:
+        if not f.ok:
+            print(f"  not on {f.account}: {'; '.join(f.problems)}", file=out)
+
+
 def account_platform(desk: Desk, account_name: str) -> str:
     connector = desk.connector(account_name)
     return str(getattr(connector, "as_platform", connector.platform))
@@ -169,11 +203,12 @@ def summary(desk: Desk, network: SandboxNetwork) -> str:
         rows = session.execute(select(Message.platform, Message.action, func.count())
                                .group_by(Message.platform, Message.action)).all()
         # Every SLA figure from the rows' timestamps, by the functions the digest uses.
+        # The period of the day's digest, so that the digest shows the same figures.
         now = desk.now()
-        clocks = message_clocks(session, desk.calendar, start=DAY - timedelta(days=7),
-                                end=now + timedelta(seconds=1))
+        start, end = period_for(desk.calendar, DAY.date()).bounds(desk.calendar)
+        clocks = message_clocks(session, desk.calendar, start=start, end=end)
         response = response_figures(clocks, now)
-        fulfilment = ticket_figures(session, start=DAY - timedelta(days=7), end=now, now=now)
+        fulfilment = ticket_figures(session, start=start, end=end, now=now)
         tickets = session.scalar(select(func.count()).select_from(Ticket).where(
             Ticket.message_id.is_not(None)))
         held = session.scalar(select(func.count()).select_from(Reply).where(
@@ -254,6 +289,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
     clock = SimClock(DAY - LEAD_IN, speed=speed)
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id="demo:1")
     seed_earlier_tickets(desk)
+    draft_broadcast(desk, out)
     if on_start is not None:
         on_start(desk)
     printer = Printer(desk, out)
@@ -263,7 +299,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
           "hour.\n", file=out, flush=True)
     # Jobs wake every two simulated minutes (as often as the machine sensibly can).
     tick = max(0.05, min(0.25, 120 / speed))
-    daemon = Daemon(desk, intervals=Intervals(triage=tick, outbox=tick, sla=0.5,
+    daemon = Daemon(desk, intervals=Intervals(triage=tick, outbox=tick, sla=0.5, publish=tick,
                                               leadership=1.0, reconcile=2.0, poll_tick=tick),
                     on_event=printer)
     daemon.start()
@@ -276,6 +312,8 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
         daemon.stop()
     report = summary(desk, network)
     print(report, file=out)
+    digest_file = digest_send.write_day(desk, DAY.date(), paths.root / "digest.html")
+    print(f"\nThe supervisors' digest of the day (same figures): {digest_file}", file=out)
     command = command_name()
     print(f"\nThe day is kept in {paths.root}. Try:\n"
           f"  {command} --config {paths.settings} queue\n"
