@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from socialdesk.app import digest_send
 from socialdesk.desk.context import Desk
 from socialdesk.runtime.leader import LOCK_KEY
 from socialdesk.runtime.metrics import DeskState
@@ -48,10 +49,12 @@ def healthz(request: Request) -> Response:
                          "last_poll_at": a.last_poll_at.isoformat() if a.last_poll_at else None,
                          "last_error": a.last_error}
                         for a in session.scalars(select(Account).order_by(Account.name))]
+        # A digest that could not be sent shows here, not only in the log.
+        digest = digest_send.health(desk)
     except SQLAlchemyError:
         return JSONResponse({"status": "down", "database": False}, status_code=503)
     body: dict[str, Any] = {"status": "ok" if leader else "degraded", "database": True,
-                            "leader": leader, "accounts": accounts}
+                            "leader": leader, "accounts": accounts, "digest": digest}
     return JSONResponse(body)
 
 
