@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,9 @@ from socialdesk.app.views import (
     show,
     ticket_detail,
 )
+from socialdesk.connectors import connector_class
 from socialdesk.core.catalog import Catalog
-from socialdesk.core.vocab import channel_of
+from socialdesk.core.vocab import PENDING_REPLY_STATES, channel_of
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import queue_reply
 from socialdesk.desk.tickets import STATE_WORDS, change_state
@@ -89,6 +90,7 @@ class Closed:
     message_id: int
     previous_state: str
     closed_at: datetime
+    cancelled: tuple[int, ...] = ()  # replies still waiting to go out, stopped by the close
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -129,6 +131,10 @@ def _reply_once(desk: Desk, session: Session, message_id: int, *, actor: str,
         if not verdict.ok:
             raise ReplyRefused(verdict.reasons)
     kind = "private" if private and message.kind in PUBLIC_KINDS else "reply"
+    if kind == "private" and "private_reply" not in connector_class(message.platform).capabilities:
+        # Refused now, not at send time when the agent has moved on.
+        raise InvalidRequest(f"{message.platform} has no private replies: answer in public "
+                             "(without --private)")
     queued = _queue_numbered(session, message, text=body, kind=kind, template=template,
                              actor=actor, now=now)
     key = queued.idempotency_key
@@ -175,10 +181,18 @@ def escalate(
     now = desk.now()
     with desk.sessions() as session, session.begin():
         message = _message(session, message_id)
+        asked_service, asked_item = service_id, item_id
         service_id, item_id = _target(desk.catalog, message, service_id, item_id)
         _take_from_bot(message, now)
         ticket = _open_ticket(session, message.id)
         opened = ticket is None
+        if ticket is not None and (service_id, item_id) != (ticket.service_id, ticket.item_id) \
+                and (asked_service, asked_item) != (None, None):
+            # The open ticket keeps its item (its owner unit and due time follow from it).
+            raise InvalidRequest(
+                f"message {message.id} already has ticket {ticket.number} for "
+                f"{ticket.item_id or ticket.service_id}: change it there (`ticket set`) or "
+                "escalate without --service/--item")
         reply_id = None
         if ticket is None:
             ticket = open_ticket_row(
@@ -232,9 +246,15 @@ def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
         # Closing twice keeps the first time, which is the one the digest counts.
         if previous != "closed" or message.closed_at is None:
             message.closed_at = now
+        # A closed message gets no reply afterwards: what still waits in the outbox stops.
+        cancelled = tuple(int(i) for i in session.scalars(
+            update(Reply).where(Reply.message_id == message.id,
+                                Reply.state.in_(PENDING_REPLY_STATES))
+            .values(state="cancelled", reason=f"message closed by {actor}")
+            .returning(Reply.id)))
         audit(session, now, actor, "close", "message", message.id, previous=previous,
-               note=note)
-        return Closed(message.id, previous, message.closed_at)
+               note=note, cancelled=list(cancelled))
+        return Closed(message.id, previous, message.closed_at, cancelled)
 
 
 # -- tickets ---------------------------------------------------------------------------------

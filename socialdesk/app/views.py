@@ -210,7 +210,8 @@ def _shown(message: Message, text: str) -> str:
 
 def _entry(desk: Desk, message: Message, account: str, now: datetime,
            holder: str | None = None) -> QueueEntry:
-    due = message.response_due_at
+    # An ignored message has no response clock (spam, the account's own words).
+    due = message.response_due_at if message.state != "ignored" else None
     answered = message.first_response_at is not None
     late = not answered and due is not None and due <= now
     due_in = None
@@ -218,7 +219,8 @@ def _entry(desk: Desk, message: Message, account: str, now: datetime,
         due_in = desk.calendar.between(now, due)
     return QueueEntry(
         id=message.id, platform=message.platform, account=account, kind=message.kind,
-        received_at=message.received_at, age=now - message.received_at,
+        # Never negative: a platform's clock (or a demo's) may run ahead of ours.
+        received_at=message.received_at, age=max(timedelta(0), now - message.received_at),
         response_due_at=due, due_in=due_in, late=late, answered=answered,
         state=message.state, action=message.action, service_id=message.service_id,
         item_id=message.item_id, author=message.author_handle,

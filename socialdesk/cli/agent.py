@@ -357,6 +357,9 @@ def cmd_close(args: argparse.Namespace) -> int:
     with _desk(args) as desk:
         done = actions.close(desk, _id(args.id), actor=actor, note=args.note)
     print(f"closed message {done.message_id} (was {done.previous_state})")
+    if done.cancelled:
+        print(f"cancelled {len(done.cancelled)} repl{'ies' if len(done.cancelled) > 1 else 'y'} "
+              f"not yet sent: {', '.join(f'#{i}' for i in done.cancelled)}")
     return 0
 
 

@@ -152,6 +152,8 @@ def change_state(session: Session, ticket: Ticket, state: str, *, actor: str,
     ticket.state = state
     if state in ("resolved", "closed") and ticket.resolved_at is None:
         ticket.resolved_at = now
+    elif state not in ("resolved", "closed"):
+        ticket.resolved_at = None  # reopened: the earlier resolution no longer stands
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=state,
                             detail={"from": previous, "note": note}))
 
