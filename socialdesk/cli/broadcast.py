@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from socialdesk.app import broadcasts
-from socialdesk.app.broadcast_fit import Fit
 from socialdesk.cli.agent import _actor, _add_actor, _desk, _time
 from socialdesk.cli.common import UsageError, add_tz_option, parse_time, zone
+
+if TYPE_CHECKING:
+    from socialdesk.app import broadcasts
+    from socialdesk.app.broadcast_fit import Fit
 
 
 def register(sub: Any) -> None:
@@ -86,6 +88,8 @@ def _view_lines(v: broadcasts.BroadcastView, args: argparse.Namespace) -> list[s
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    from socialdesk.app import broadcasts
+
     accounts = _accounts(args.accounts)
     at = parse_time(args.at) if args.at else None
     with _desk(args) as desk:
@@ -103,6 +107,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    from socialdesk.app import broadcasts
+
     with _desk(args) as desk:
         view = broadcasts.get(desk, _broadcast_id(args.broadcast_id))
         accounts = [t.account for t in view.targets]
@@ -115,6 +121,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
+    from socialdesk.app import broadcasts
+
     with _desk(args) as desk:
         done = broadcasts.reject(desk, _broadcast_id(args.broadcast_id), actor=_actor(args),
                                  reason=args.reason)
@@ -123,6 +131,8 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from socialdesk.app import broadcasts
+
     with _desk(args) as desk:
         views = broadcasts.list_broadcasts(desk, limit=args.limit)
     for v in views:

@@ -7,11 +7,12 @@ import logging
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialdesk.cli.common import UsageError
-from socialdesk.demo.day import run_demo
-from socialdesk.desk.context import Desk
+
+if TYPE_CHECKING:
+    from socialdesk.desk.context import Desk
 
 WEB_USER = "demo"
 
@@ -39,6 +40,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 10 <= args.speed <= 20_000:
         raise UsageError("--speed must be between 10 and 20000")
     logging.basicConfig(level=logging.ERROR)
+    from socialdesk.demo.day import run_demo
+
     if not args.web:
         run_demo(root=args.dir, speed=args.speed, seed=args.seed)
         return 0

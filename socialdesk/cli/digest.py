@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from socialdesk.app import digest_send
 from socialdesk.cli.agent import _desk
 from socialdesk.cli.common import UsageError
 
@@ -35,6 +34,8 @@ def _day(text: str) -> date:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from socialdesk.app import digest_send
+
     day = _day(args.date)
     if args.out and not args.dry_run:
         raise UsageError("--out goes with --dry-run")
