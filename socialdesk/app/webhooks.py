@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -39,10 +39,20 @@ class PushResult:
     ignored: int = 0
     unknown_account: int = 0
     skipped: int = 0
+    # (account name, platform id) of each message this delivery stored.
+    stored_ids: tuple[tuple[str, str], ...] = ()
+
+
+def _meta_platform(account: AccountConfig) -> str:
+    """The Meta platform an account is on; a sandbox account imitating one counts as it, so
+    the sandbox network's deliveries take the same path as Meta's."""
+    if account.platform == "sandbox":
+        return str(account.options.get("as_platform", ""))
+    return account.platform
 
 
 def _meta_accounts(desk: Desk) -> list[AccountConfig]:
-    return [a for a in desk.settings.accounts if a.platform in OWNER_OPTION]
+    return [a for a in desk.settings.accounts if _meta_platform(a) in OWNER_OPTION]
 
 
 def _secret_values(desk: Desk, name: str) -> list[str]:
@@ -69,8 +79,9 @@ def verify_tokens(desk: Desk) -> list[str]:
 
 def _owner(desk: Desk, event: Event) -> AccountConfig | None:
     for account in _meta_accounts(desk):
-        if account.platform == event.platform and \
-                str(account.options.get(OWNER_OPTION[account.platform], "")) == event.owner:
+        platform = _meta_platform(account)
+        if platform == event.platform and \
+                str(account.options.get(OWNER_OPTION[platform], "")) == event.owner:
             return account
     return None
 
@@ -96,8 +107,12 @@ def _mine(message: InboundMessage, own: Iterable[str]) -> bool:
     return message.author_id in mine or message.author_handle.lower() in mine
 
 
-def receive_meta(desk: Desk, body: object) -> PushResult:
-    """Store one signed delivery; returns what became of its events."""
+def receive_meta(desk: Desk, body: object, *,
+                 on_stored: Callable[[tuple[tuple[str, str], ...]], None] | None = None,
+                 ) -> PushResult:
+    """Store one signed delivery; returns what became of its events. `on_stored` hears the
+    (account, platform id) pairs stored before they are committed, so no worker can see
+    such a message before its listener knows that a push brought it."""
     delivery = parse_delivery(body)
     unknown = own = 0
     to_store: dict[tuple[str, str], list[InboundMessage]] = defaultdict(list)
@@ -120,6 +135,7 @@ def receive_meta(desk: Desk, body: object) -> PushResult:
             continue
         to_store[(account.name, event.stream)].append(message)
     stored = duplicates = hidden = 0
+    stored_ids: list[tuple[str, str]] = []
     now = desk.now()
     with desk.sessions() as session, session.begin():
         for (name, stream), messages in to_store.items():
@@ -129,6 +145,7 @@ def receive_meta(desk: Desk, body: object) -> PushResult:
                                 response_hours=desk.settings.sla.response_hours, push=True)
             stored += result.stored
             duplicates += result.duplicates
+            stored_ids += [(name, platform_id) for platform_id in sorted(result.stored_ids)]
         for name, changes in to_hide.items():
             account_id = session.scalars(select(Account.id).where(Account.name == name)).one()
             for platform_id, state in changes:
@@ -136,6 +153,8 @@ def receive_meta(desk: Desk, body: object) -> PushResult:
                     update(Message).where(Message.account_id == account_id,
                                           Message.platform_id == platform_id)
                     .values(hidden=state)))
+        if on_stored is not None and stored_ids:
+            on_stored(tuple(stored_ids))
     return PushResult(stored=stored, duplicates=duplicates, own=own, hidden=hidden,
                       ignored=delivery.ignored, unknown_account=unknown,
-                      skipped=len(delivery.skipped))
+                      skipped=len(delivery.skipped), stored_ids=tuple(stored_ids))

@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from socialdesk.app.corrections import labelled_rows
 from socialdesk.cli.agent import _desk
 
 
@@ -24,6 +23,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_corrections(args: argparse.Namespace) -> int:
+    from socialdesk.app.corrections import labelled_rows
+
     with _desk(args) as desk:
         for row in labelled_rows(desk):
             if args.jsonl:

@@ -4,8 +4,10 @@ come out as the same errors the real connectors raise."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 import requests
 
@@ -90,16 +92,29 @@ class SandboxConnector(Connector):
                 skipped.append(Skipped({"id": row["platform_id"], "text": None},
                                        "missing text (sandbox malformed item)"))
                 continue
-            messages.append(InboundMessage(
-                platform=self.as_platform, stream=stream, platform_id=row["platform_id"],
-                kind=row["kind"], author_id=row["author_id"],
-                author_handle=row["author_handle"], text=row["text"],
-                created_at=parse_time(row["created_at"], "created_at"),
-                conversation_id=row["conversation_id"], in_reply_to=row["in_reply_to"],
-                raw={k: row[k] for k in ("platform_id", "kind", "text", "created_at")},
-            ))
+            messages.append(self._message(row))
         next_cursor = f"{rows[-1]['offset_s']!r}:{rows[-1]['seq']}" if rows else cursor
         return Page(tuple(messages), next_cursor, tuple(skipped))
+
+    def _message(self, row: Mapping[str, Any]) -> InboundMessage:
+        conversation, in_reply_to = graph_thread(self.as_platform, row)
+        return InboundMessage(
+            platform=self.as_platform, stream=row["stream"], platform_id=row["platform_id"],
+            kind=row["kind"], author_id=row["author_id"],
+            author_handle=row["author_handle"], text=row["text"],
+            created_at=parse_time(row["created_at"], "created_at"),
+            conversation_id=conversation, in_reply_to=in_reply_to,
+            raw={k: row[k] for k in ("platform_id", "kind", "text", "created_at")},
+        )
+
+    def mentioned(self, media_id: str, comment_id: str = "") -> InboundMessage:
+        """The mention behind an Instagram `mentions` webhook, read by its ids as the real
+        connector reads it from the Graph API."""
+        self._fault("mentions")
+        row = self.network.message(self.account.name, comment_id or media_id, self.now())
+        if row is None or row["malformed"]:
+            raise Rejected(f"mention {comment_id or media_id} cannot be loaded (sandbox)")
+        return self._message(row)
 
     def _send(self, action: str, target_id: str | None, text: str, key: str,
               limit: int | None = None) -> SendResult:
@@ -156,6 +171,21 @@ class SandboxConnector(Connector):
 
     def started(self) -> datetime:
         return self.network.start()
+
+
+def graph_thread(as_platform: str, row: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(conversation, in reply to) of a network row as the imitated platform threads it.
+
+    Facebook and Instagram hang every comment on a post or media item: that is the
+    conversation, a top-level comment answers it and a reply answers its comment. The
+    network's threads have no post, so each thread's first comment gets one of its own, and
+    a webhook delivery can name it as Graph does (a reply's parent differs from its post).
+    """
+    if as_platform in ("facebook", "instagram") and row["stream"] == "comments" \
+            and row["kind"] in ("comment", "reply"):
+        post = f"{row['conversation_id']}-post"
+        return post, row["in_reply_to"] or post
+    return str(row["conversation_id"]), row["in_reply_to"]
 
 
 def _decode(cursor: str | None) -> tuple[float, int]:

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS sends (
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, stream TEXT NOT NULL,
     kind TEXT NOT NULL, remaining INTEGER NOT NULL, retry_after REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    account TEXT NOT NULL, platform_id TEXT NOT NULL, delivered_at TEXT NOT NULL,
+    PRIMARY KEY (account, platform_id));
 """
 
 
@@ -165,7 +168,7 @@ class SandboxNetwork:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         with self._db() as db:
-            for table in ("accounts", "messages", "sends", "faults", "meta"):
+            for table in ("accounts", "messages", "sends", "faults", "meta", "deliveries"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT INTO meta VALUES ('start', ?)", (start.astimezone(UTC).isoformat(),))
             db.executemany("INSERT INTO accounts VALUES (?, ?, ?)",
@@ -256,12 +259,46 @@ class SandboxNetwork:
                 "AND (offset_s > ? OR (offset_s = ? AND seq > ?)) AND offset_s <= ? "
                 "ORDER BY offset_s, seq LIMIT ?",
                 (account, stream, after[0], after[0], after[1], horizon, limit)).fetchall()
-        out = []
-        for row in rows:
-            item = dict(row)
-            item["created_at"] = (start + timedelta(seconds=item["offset_s"])).isoformat()
-            out.append(item)
-        return out
+        return _timed(rows, start)
+
+    def message(self, account: str, platform_id: str, now: datetime) -> dict[str, Any] | None:
+        """One message of `account` by its id, if it is visible at `now`."""
+        start = self.start()
+        with self._db(write=False) as db:
+            cursor = db.cursor()
+            cursor.row_factory = sqlite3.Row
+            rows = cursor.execute(
+                "SELECT * FROM messages WHERE account = ? AND platform_id = ? AND offset_s <= ?",
+                (account, platform_id, (now - start).total_seconds())).fetchall()
+        found = _timed(rows, start)
+        return found[0] if found else None
+
+    def undelivered(self, account: str, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+        """Messages of `account` visible at `now` that no webhook has delivered yet, oldest
+        first (rows as `visible` gives them)."""
+        start = self.start()
+        horizon = (now - start).total_seconds()
+        with self._db(write=False) as db:
+            cursor = db.cursor()
+            cursor.row_factory = sqlite3.Row
+            rows = cursor.execute(
+                "SELECT * FROM messages m WHERE account = ? AND offset_s <= ? AND NOT EXISTS "
+                "(SELECT 1 FROM deliveries d WHERE d.account = m.account "
+                "AND d.platform_id = m.platform_id) ORDER BY offset_s, seq LIMIT ?",
+                (account, horizon, limit)).fetchall()
+        return _timed(rows, start)
+
+    def mark_delivered(self, account: str, platform_id: str, now: datetime) -> None:
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?)",
+                       (account, platform_id, now.astimezone(UTC).isoformat()))
+
+    def delivered(self, account: str) -> list[str]:
+        """Platform ids a webhook delivered, in the order they were delivered."""
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT platform_id FROM deliveries WHERE account = ? "
+                              "ORDER BY delivered_at, rowid", (account,)).fetchall()
+        return [str(r[0]) for r in rows]
 
     def record_send(self, account: str, action: str, target_id: str | None, text: str,
                     idempotency_key: str, now: datetime) -> str:
@@ -295,6 +332,16 @@ class SandboxNetwork:
                 "AND action IN ('reply', 'private') ORDER BY seq LIMIT 1",
                 (account, target_id, text)).fetchone()
         return str(row[0]) if row else None
+
+
+def _timed(rows: list[sqlite3.Row], start: datetime) -> list[dict[str, Any]]:
+    """Rows as dicts, each with the time it appeared (`created_at`, ISO 8601)."""
+    out = []
+    for row in rows:
+        item = dict(row)
+        item["created_at"] = (start + timedelta(seconds=item["offset_s"])).isoformat()
+        out.append(item)
+    return out
 
 
 def _insert(db: sqlite3.Connection, message: ScenarioMessage, platform_id: str) -> None:

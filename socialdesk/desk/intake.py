@@ -36,6 +36,8 @@ class IntakeResult:
     duplicates: int
     skipped: int
     skipped_reasons: tuple[str, ...] = ()
+    # Platform ids of the messages this call stored (not those already there).
+    stored_ids: frozenset[str] = frozenset()
 
 
 def response_due(calendar: WorkingCalendar, arrived: datetime, hours: float) -> datetime:
@@ -166,7 +168,8 @@ def store_page(
         _advance_cursor(session, account, stream, page.next_cursor, now)
         account.last_poll_at = now
     return IntakeResult(stored=len(stored), duplicates=len(ready) - len(stored),
-                        skipped=len(skipped), skipped_reasons=tuple(s.reason for s in skipped))
+                        skipped=len(skipped), skipped_reasons=tuple(s.reason for s in skipped),
+                        stored_ids=frozenset(stored))
 
 
 def _note_skipped(account: Account, stream: str, skipped: Sequence[Skipped],

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -26,6 +32,7 @@ from socialdesk.connectors.meta_webhooks import signature_ok
 from socialdesk.desk.context import Desk
 
 log = logging.getLogger(__name__)
+OnStored = Callable[[tuple[tuple[str, str], ...]], None]
 PATH = "/webhooks/meta"
 # Meta's deliveries batch at most a few hundred small events; anything far larger is not
 # from Meta and is refused before it is held in memory.
@@ -50,7 +57,11 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def webhook_routes(desk: Desk, *, max_body: int = MAX_BODY) -> list[Route]:
+def webhook_routes(desk: Desk, *, max_body: int = MAX_BODY,
+                   on_stored: OnStored | None = None) -> list[Route]:
+    """The receiver's routes; `on_stored` hears which messages a delivery stored (the
+    demo labels them as pushed)."""
+
     async def handshake(request: Request) -> Response:
         params = request.query_params
         token = params.get("hub.verify_token", "")
@@ -72,8 +83,36 @@ def webhook_routes(desk: Desk, *, max_body: int = MAX_BODY) -> list[Route]:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return PlainTextResponse("body is not JSON", status_code=400)
-        result = await run_in_threadpool(receive_meta, desk, payload)
+        result = await run_in_threadpool(partial(receive_meta, on_stored=on_stored),
+                                         desk, payload)
         log.info("webhook delivery: %s", result)
         return JSONResponse({"stored": result.stored, "duplicates": result.duplicates})
 
     return [Route(PATH, handshake, methods=["GET"]), Route(PATH, deliver, methods=["POST"])]
+
+
+def serve_webhooks(desk: Desk, sock: socket.socket, *, on_stored: OnStored | None = None,
+                   ) -> Callable[[], None]:
+    """Serve the receiver alone on a bound socket, in a thread (the demo and the end-to-end
+    tests; in production the console serves the routes). Returns once it accepts
+    connections; the function it returns stops it."""
+    import uvicorn  # only where the receiver runs on its own; the console has its own server
+
+    config = uvicorn.Config(Starlette(routes=webhook_routes(desk, on_stored=on_stored)),
+                            log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="webhook-receiver", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError("the webhook receiver did not start")
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return stop
