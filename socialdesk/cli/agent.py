@@ -55,12 +55,12 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_queue)
 
     show = sub.add_parser("show", help="one message: classification, thread, replies, ticket")
-    show.add_argument("id")
+    show.add_argument("id", help="message id, e.g. 123 or #123")
     add_tz_option(show)
     show.set_defaults(func=cmd_show)
 
     rep = sub.add_parser("reply", help="reply to a message (guarded, through the outbox)")
-    rep.add_argument("id")
+    rep.add_argument("id", help="id of the message to answer")
     body = rep.add_mutually_exclusive_group(required=True)
     body.add_argument("--template", metavar="NAME", help="a canned reply")
     body.add_argument("--text", help="your own text")
@@ -72,7 +72,7 @@ def register(sub: Any) -> None:
     rep.set_defaults(func=cmd_reply)
 
     esc = sub.add_parser("escalate", help="open a ticket to the owner unit and acknowledge it")
-    esc.add_argument("id")
+    esc.add_argument("id", help="id of the message to escalate")
     esc.add_argument("--service", help="catalog service id (default: the classified one)")
     esc.add_argument("--item", help="catalog item id (default: the classified one)")
     _add_actor(esc)
@@ -80,7 +80,7 @@ def register(sub: Any) -> None:
     esc.set_defaults(func=cmd_escalate)
 
     close = sub.add_parser("close", help="close a message")
-    close.add_argument("id")
+    close.add_argument("id", help="id of the message to close")
     close.add_argument("--note", default="", help="why, for the audit log")
     _add_actor(close)
     close.set_defaults(func=cmd_close)
@@ -92,9 +92,10 @@ def register(sub: Any) -> None:
     add_tz_option(tshow)
     tshow.set_defaults(func=cmd_ticket_show)
     tset = ticket_sub.add_parser("set", help="move a ticket to another state")
-    tset.add_argument("number")
+    tset.add_argument("number", help="e.g. HAI-2026-000123 (any case, dashes optional)")
     # app.actions.SETTABLE_TICKET_STATES, named without importing the actions.
-    tset.add_argument("state", choices=[s for s in TICKET_STATES if s != "open"])
+    tset.add_argument("state", choices=[s for s in TICKET_STATES if s != "open"],
+                      help="the new state")
     tset.add_argument("--note", default="", help="what was done, kept in the history")
     _add_actor(tset)
     add_tz_option(tset)

@@ -18,13 +18,13 @@ def register(sub: Any) -> None:
                                              "hours from request to publication)")
     actions = group.add_subparsers(dest="broadcast_command", metavar="ACTION", required=True)
     draft = actions.add_parser("draft", help="request a broadcast; a supervisor approves it")
-    draft.add_argument("--text", required=True)
+    draft.add_argument("--text", required=True, help="the text to publish")
     draft.add_argument("--accounts", required=True, metavar="A,B,C",
                        help="account names of the settings, comma-separated")
     draft.add_argument("--at", metavar="TIME", help="publish at (ISO 8601 with offset); "
                                                     "default: as soon as approved")
     draft.add_argument("--image", metavar="FILE", help="image to publish with (Instagram)")
-    draft.add_argument("--title", default="")
+    draft.add_argument("--title", default="", help="a short name shown in `broadcast list`")
     draft.add_argument("--check", action="store_true",
                        help="only show how the text fits each account")
     _add_actor(draft)
@@ -34,14 +34,14 @@ def register(sub: Any) -> None:
                                   cmd_approve),
                                  ("reject", "reject (a supervisor)", cmd_reject)):
         cmd = actions.add_parser(name, help=helptext)
-        cmd.add_argument("broadcast_id")
+        cmd.add_argument("broadcast_id", help="id of the broadcast (from `broadcast list`)")
         if name == "reject":
-            cmd.add_argument("--reason", default="")
+            cmd.add_argument("--reason", default="", help="why, told to the requester")
         _add_actor(cmd)
         add_tz_option(cmd)
         cmd.set_defaults(func=func)
     lst = actions.add_parser("list", help="broadcasts with state, due time and results")
-    lst.add_argument("--limit", type=int, default=20)
+    lst.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     add_tz_option(lst)
     lst.set_defaults(func=cmd_list)
 

@@ -23,19 +23,19 @@ def register(sub: Any) -> None:
     add.set_defaults(func=cmd_add)
 
     between = cal_sub.add_parser("between", help="working time from A to B")
-    between.add_argument("a")
-    between.add_argument("b")
+    between.add_argument("a", help="from: ISO 8601 time with offset, e.g. 2026-03-17T09:00+07:00")
+    between.add_argument("b", help="to: ISO 8601 time with offset, e.g. 2026-03-17T09:00+07:00")
     between.set_defaults(func=cmd_between)
 
     nxt = cal_sub.add_parser("next-open", help="T itself if the desk is open then, else the "
                                                "next opening moment")
-    nxt.add_argument("t")
+    nxt.add_argument("t", help="ISO 8601 time with offset, e.g. 2026-03-17T09:00+07:00")
     add_tz_option(nxt)
     nxt.set_defaults(func=cmd_next_open)
 
     hol = cal_sub.add_parser("holidays", help="closed weekdays of YEAR (holidays, cuti bersama, "
                                               "closures from the settings)")
-    hol.add_argument("year", type=_year)
+    hol.add_argument("year", type=_year, help="e.g. 2026")
     hol.set_defaults(func=cmd_holidays)
 
 

@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
     run.add_argument("--metrics-port", type=int, metavar="PORT",
                      help="serve Prometheus metrics on 127.0.0.1:PORT (default: off)")
     run.add_argument("--log-level", default="INFO",
-                     choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+                     choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                     help="least severe log lines shown (default INFO)")
     run.set_defaults(func=cmd_run)
 
 

@@ -31,16 +31,20 @@ class LineError(ValueError):
         self.line_id = line_id
 
 
+# The platform is "x" everywhere; "twitter", its old name, is still understood.
+CHANNEL_HELP = "x (or twitter), instagram, facebook or youtube (default x)"
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("classify", help="triage messages: service, item, intent, PII, action")
     _add_input(p, "id, channel, kind, text")
-    p.add_argument("--channel", default="twitter", help=f"one of {', '.join(CHANNELS)}")
+    p.add_argument("--channel", default="x", help=CHANNEL_HELP)
     p.add_argument("--kind", default="mention", help=f"one of {', '.join(KINDS)}")
     p.set_defaults(func=run_classify)
 
     g = sub.add_parser("guard", help="check outgoing replies against the content guard")
     _add_input(g, "id, channel, text")
-    g.add_argument("--channel", default="twitter", help=f"one of {', '.join(CHANNELS)}")
+    g.add_argument("--channel", default="x", help=CHANNEL_HELP)
     g.set_defaults(func=run_guard)
 
 
@@ -73,19 +77,21 @@ def _field(obj: dict[str, Any], key: str, line_id: Any) -> str:
     return value
 
 
-def _records(source: TextIO) -> Iterator[dict[str, Any] | LineError]:
+def _records(source: TextIO) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
     for number, line in enumerate(source, start=1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark some editors write
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield LineError(f"line {number}: not JSON: {exc.msg}")
+            yield number, LineError(f"not JSON: {exc.msg}")
             continue
         if not isinstance(obj, dict):
-            yield LineError(f"line {number}: expected a JSON object")
+            yield number, LineError("expected a JSON object")
             continue
-        yield obj
+        yield number, obj
 
 
 def _line_id(obj: dict[str, Any]) -> Any:
@@ -97,7 +103,7 @@ def _open(path: str) -> TextIO:
     if path == "-":
         return sys.stdin
     try:
-        return open(path, encoding="utf-8")
+        return open(path, encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -120,7 +126,7 @@ def _each(
     failed = False
     source = _open(args.jsonl)
     try:
-        for record in _records(source):
+        for number, record in _records(source):
             try:
                 if isinstance(record, LineError):
                     raise record
@@ -128,11 +134,17 @@ def _each(
                 if "id" in record and line_id is None:
                     raise LineError("field 'id' must be a string or a number")
                 for key in fields:
-                    _field(record, key, line_id)
+                    if key != "id":  # checked above: a string or a number
+                        _field(record, key, line_id)
+                    elif key not in record:
+                        raise LineError("missing field 'id'")
                 _emit(one(record))
             except LineError as exc:
                 failed = True
-                _emit({"id": exc.line_id, "error": str(exc)})
+                # The row keeps the output in step with the input; the person reads stderr.
+                _emit({"id": exc.line_id, "error": f"line {number}: {exc}"})
+                where = f" (id {exc.line_id})" if exc.line_id is not None else ""
+                print(f"socialdesk: line {number}{where}: {exc}", file=sys.stderr)
         sys.stdout.flush()
     finally:
         if source is not sys.stdin:

@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
                     "/api/openapi.json), /healthz and /metrics. Sign-in needs a user: "
                     "`socialdesk user add NAME --role agent`.")
     web.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    web.add_argument("--port", type=int, default=8080)
+    web.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     web.add_argument("--https", action="store_true",
                      help="the console is reached over HTTPS (behind the site's proxy): "
                           "mark the session cookie Secure and send HSTS")
