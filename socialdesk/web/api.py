@@ -143,3 +143,14 @@ def approve(request: Request, reply_id: RowId, body: ReviewIn, user: SupervisorU
 def discard(request: Request, reply_id: RowId, body: ReviewIn, user: SupervisorUser) -> Any:
     return _call(lambda: held.discard(desk_of(request), reply_id, actor=user.username,
                                       reason=body.reason))
+
+
+class EditIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    reason: str = Field(default="", max_length=500)
+
+
+@router.post("/held/{reply_id}/edit", response_model=review.Reviewed)
+def edit_held(request: Request, reply_id: RowId, body: EditIn, user: SupervisorUser) -> Any:
+    return _call(lambda: held.edit(desk_of(request), reply_id, body.text, actor=user.username,
+                                   reason=body.reason))

@@ -46,6 +46,7 @@ NOTES = {
     "closed": "The message is closed.", "approved": "The reply is approved and will be sent.",
     "discarded": "The reply is discarded.", "ticket": "The ticket's state is changed.",
     "reclassified": "The correction is recorded.",
+    "edited": "The reply is rewritten and will be sent.",
 }
 
 
@@ -339,6 +340,9 @@ def held_page(request: Request, signed: Supervisor) -> Response:
 def _review(request: Request, signed: SignedIn, note: str, work: Any) -> Response:
     try:
         work()
+    except actions.ReplyRefused as exc:
+        return render(request, "error.html", signed, status_code=422,
+                      error="refused: " + ", ".join(exc.reasons))
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
     except views.InvalidRequest as exc:
@@ -352,6 +356,14 @@ def approve(request: Request, reply_id: RowId, signed: SupervisorForm,
     desk = desk_of(request)
     return _review(request, signed, "approved", lambda: held.approve(
         desk, reply_id, actor=signed.user.username, reason=reason[:500]))
+
+
+@router.post("/held/{reply_id}/edit")
+def edit_held(request: Request, reply_id: RowId, signed: SupervisorForm,
+              text: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
+    desk = desk_of(request)
+    return _review(request, signed, "edited", lambda: held.edit(
+        desk, reply_id, text, actor=signed.user.username, reason=reason[:500]))
 
 
 @router.post("/held/{reply_id}/discard")

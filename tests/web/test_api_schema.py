@@ -12,7 +12,7 @@ from tests.web.conftest import Console
 
 schemathesis = pytest.importorskip("schemathesis", reason="needs schemathesis (pip)")
 hypothesis = pytest.importorskip("hypothesis")
-OPERATIONS = 13
+OPERATIONS = 14
 
 
 def test_no_operation_of_the_api_ends_in_a_server_error(console: Console) -> None:

@@ -42,6 +42,7 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("POST", "/tickets/{t}/state", "agent"),
     ("GET", "/held", "supervisor"),
     ("POST", "/held/{r}/approve", "supervisor"),
+    ("POST", "/held/{r}/edit", "supervisor"),
     ("POST", "/held/{r}/discard", "supervisor"),
     ("GET", "/accounts", "supervisor"),
     ("GET", "/sla", "supervisor"),
@@ -57,12 +58,13 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("POST", "/api/v1/tickets/{t}/state", "agent"),
     ("GET", "/api/v1/held", "supervisor"),
     ("POST", "/api/v1/held/{r}/approve", "supervisor"),
+    ("POST", "/api/v1/held/{r}/edit", "supervisor"),
     ("POST", "/api/v1/held/{r}/discard", "supervisor"),
 )
 PLACEHOLDERS = {"message_id": "m", "reply_id": "r", "number": "t"}
 JSON_BODIES = {"reply": {"template": "greeting"}, "escalate": {}, "close": {},
                "state": {"state": "in_progress"}, "approve": {"reason": "ok"},
-               "discard": {"reason": "no"}}
+               "discard": {"reason": "no"}, "edit": {"text": "Baik, kami cek dulu."}}
 
 
 def test_the_table_covers_every_route() -> None:

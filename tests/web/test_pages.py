@@ -193,3 +193,29 @@ def test_a_reclassification_is_stored_and_exported_as_labelled_data(console: Con
     refused = client.post(f"/messages/{message_id}/reclassify",
                           data={"csrf": csrf, "intent": "nonsense", "action": "escalate"})
     assert refused.status_code == 422
+
+
+def test_a_supervisor_rewrites_a_held_reply_and_the_guard_checks_the_new_text(
+        console: Console) -> None:
+    message_id = console.message("halo")
+    with console.rig.session() as session, session.begin():
+        account = session.scalars(select(Account).where(Account.name == "sb-x")).one()
+        session.add(Reply(idempotency_key="held:edit", message_id=message_id,
+                          account_id=account.id, text="Hubungi 081234567890 ya",
+                          state="held", reason="guard: pii:phone"))
+    sari, csrf = console.signed_in("sari")
+    with console.rig.session() as session:
+        reply_id = session.scalars(select(Reply.id)).one()
+    blocked = sari.post(f"/held/{reply_id}/edit",
+                        data={"csrf": csrf, "text": "Telepon saja 081298765432"})
+    assert blocked.status_code == 422
+    done = sari.post(f"/held/{reply_id}/edit", data={
+        "csrf": csrf, "text": "Mohon maaf, silakan kirim detailnya lewat DM ya.",
+        "reason": "no phone number in public"})
+    assert done.status_code == 303
+    with console.rig.session() as session:
+        reply = session.get(Reply, reply_id)
+        assert reply is not None and reply.state == "queued"
+        assert reply.text.startswith("Mohon maaf")
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "reply_edit")).one()
+        assert "081234567890" not in str(audit.detail)
