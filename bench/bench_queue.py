@@ -202,8 +202,9 @@ def _index_sql(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             return [str(r[0]) for r in conn.execute(text(
-                "SELECT indexdef FROM pg_indexes WHERE indexname IN :names"
-            ).bindparams(names=PARTIAL))]
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname = ANY(:names)"
+            ), {"names": list(PARTIAL)})]
         return [str(r[0]) for r in conn.execute(text(
             "SELECT sql FROM sqlite_master WHERE name IN ('" + "', '".join(PARTIAL) + "')"))]
 
