@@ -1149,3 +1149,76 @@ def test_it_breaks_item_name_ties_the_same_way_whatever_the_hash_seed() -> None:
                                 check=True)
         winners.add(result.stdout.strip())
     assert winners == {"('2.8', 1.0)"}
+
+
+# -- issue 10: case vs canned reply, refusal families, silence only on positive evidence ---------
+
+TRIAGE_10 = Triage.default()
+
+
+@pytest.mark.parametrize("text", [
+    "min SP2D gaji kami udh terbit tgl 12 tp blm masuk ke rekening, gimana ya?",
+    "Pengajuan TUP satker kami sudah 5 hari belum ada persetujuan dari KPPN, mohon dibantu.",
+    "Yth. Admin, kami bermaksud mengundang narasumber dari Direktorat Pelaksanaan Anggaran pada "
+    "bimtek pengelolaan keuangan desa bulan depan di kabupaten kami. Mohon informasi alurnya. "
+    "Terima kasih.",
+])
+def test_a_message_about_the_writers_own_case_is_escalated_not_answered(text: str) -> None:
+    assert TRIAGE_10.run(text, channel="twitter", kind="dm").action != "auto_reply"
+
+
+@pytest.mark.parametrize("text", [
+    "kak bisa cekin SP2D gaji temen kantor aku udh masuk blm? namanya Rina",
+    "min PT Sinar Jaya udh dibayar termin 2 belum sama satkernya? kami subkonnya",
+    "min username + password default SAKTI buat satker baru apa ya?",
+    "pegawai KPPN yg viral kemarin dihukum disiplin apa min? spill dong",
+    "denger2 KPPN kecil mau dilebur ya min? kantor kami termasuk ga?",
+    "jadi intinya uang makan boleh dibayar buat hari WFH ya min? PMK nya bilang gitu kan?",
+    "belanja pake KKP di marketplace luar negeri itu legal kan min?",
+])
+def test_requests_for_others_data_readings_and_rumours_are_refused(text: str) -> None:
+    assert TRIAGE_10.run(text, channel="twitter", kind="mention").action == "refuse"
+
+
+@pytest.mark.parametrize("text", [
+    "bendahara kami akan diganti bulan depan, cara ganti user SAKTI gimana?",
+    "SIKP UMi error pas input data debitur baru, NIK ditolak",
+    "Anak saya penerima beasiswa sawit, uang saku bulan ini belum masuk, ke mana tanyanya?",
+])
+def test_own_plans_and_own_data_are_not_refused(text: str) -> None:
+    assert TRIAGE_10.run(text, channel="twitter", kind="dm").action != "refuse"
+
+
+def test_an_unplaced_complaint_goes_to_a_person_not_to_silence() -> None:
+    text = "udah 2 minggu laporan sy ga ditanggepin. katanya SLA 24 jam? omong kosong"
+    assert TRIAGE_10.run(text, channel="twitter", kind="mention").action != "ignore"
+
+
+def test_eastern_indonesian_su_is_not_an_insult() -> None:
+    r = TRIAGE_10.run("terima kasih banyak kaka, sa su dapat jawaban", channel="twitter",
+                      kind="mention")
+    assert (r.intent, r.action) == ("thanks", "auto_reply")
+
+
+@pytest.mark.parametrize("text", [
+    "Selamat malam, apakah besok Jumat layanan HAI-DJPb tetap buka?",
+    "min jam layanan KPPN hari sabtu buka ga?",
+])
+def test_an_opening_hours_question_gets_the_opening_hours_reply(text: str) -> None:
+    from socialdesk.rules.replies import Replies
+    from socialdesk.rules.respond import plan
+
+    r = TRIAGE_10.run(text, channel="twitter", kind="dm")
+    replies = Replies.default()
+    step = plan(action=r.action, intent=r.intent, service=r.service, item=r.item,
+                rules=r.rules, known_templates=replies.template_names(),
+                answers=replies.answers())
+    assert (r.action, step.template) == ("auto_reply", "faq_service_hours")
+
+
+@pytest.mark.parametrize("text", [
+    "selamat pagi min, SP2D kami sudah terbit belum ya?",
+    "halo min, status tiket saya gimana?",
+])
+def test_a_payment_or_ticket_question_is_never_a_greeting(text: str) -> None:
+    assert TRIAGE_10.run(text, channel="twitter", kind="dm").intent != "greeting"

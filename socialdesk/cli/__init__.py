@@ -32,6 +32,7 @@ COMMANDS = (
     "socialdesk.cli.rules",
     "socialdesk.cli.agent",
     "socialdesk.cli.review",
+    "socialdesk.cli.privacy",
     "socialdesk.cli.daemon",
     "socialdesk.cli.demo",
     "socialdesk.cli.broadcast",

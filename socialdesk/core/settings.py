@@ -191,6 +191,15 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long personal data stays (UU PDP No. 27/2022): after `message_days` a message's
+    text, raw payload and author are removed or pseudonymised, and a ticket's summary is
+    masked; 0 keeps them."""
+
+    message_days: int = 180
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: str
     database_url: str = field(repr=False)
@@ -206,6 +215,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     accounts: tuple[AccountConfig, ...] = ()
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
 
 class _Reader:
@@ -372,7 +382,8 @@ def parse_settings(
     """Settings from parsed TOML. `base_dir` anchors relative [paths] (None: built-ins)."""
     env = os.environ if environ is None else environ
     root = _Reader(data, source)
-    known = {"database", "paths", "working_hours", "sla", "smtp", "digest", "accounts"}
+    known = {"database", "paths", "working_hours", "sla", "smtp", "digest", "accounts",
+             "retention"}
     for key in data:
         if key not in known:
             near = difflib.get_close_matches(str(key), sorted(known), n=1)
@@ -450,7 +461,16 @@ def parse_settings(
         digest=DigestSettings(recipients, digest.clock_time("send_at", time(16, 30)),
                               console_url=digest.text("console_url", "").rstrip("/")),
         accounts=_accounts(data.get("accounts", []), source, environ),
+        retention=_retention(root.table("retention")),
     )
+
+
+def _retention(r: _Reader) -> RetentionSettings:
+    r.only("message_days")
+    days = r.get("message_days", int, 180)
+    if not 0 <= days <= 3650:
+        raise r.fail("message_days", "must be between 0 (keep) and 3650 days")
+    return RetentionSettings(days)
 
 
 def _anchor_sqlite(url: str, home: Path) -> str:

@@ -10,6 +10,10 @@ workers take different messages; on SQLite the claim sorts out any overlap.
 
 A message whose rules fail goes to an agent without holding up its batch; a batch whose
 write fails is triaged again one message at a time.
+
+Decisions know the conversation: a message in a thread the bot has already answered, or one
+that would get its author the same canned reply again within a day, goes to a person (the
+canned reply did not settle it) instead of the same answer twice.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -37,7 +41,7 @@ from socialdesk.desk.tickets import (
 from socialdesk.rules.replies import ReplyError
 from socialdesk.rules.respond import STATE_AFTER, plan
 from socialdesk.store.db import is_postgres
-from socialdesk.store.models import Account, Message
+from socialdesk.store.models import Account, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,10 @@ TRIAGE_ERROR = "triage_error"
 # public answer under a comment the platform already hides).
 OWN_ACCOUNT = "own_account"
 HIDDEN_ON_PLATFORM = "hidden_on_platform"
+ANSWERED_BEFORE = "answered_before"
+HOLDING = "agent_holding"
+# How long a canned reply to one author counts as "already given" outside its own thread.
+REPEAT_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,7 @@ class Pending:
     author_id: str | None
     author_handle: str | None
     hidden: bool = False
+    conversation_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -142,7 +151,7 @@ def _read_pending(session: Session, desk: Desk, *, limit: int,
                   only: int | None) -> list[Pending]:
     query = (select(Message.id, Message.account_id, Account.name, Message.platform,
                     Message.kind, Message.text, Message.author_id, Message.author_handle,
-                    Message.hidden)
+                    Message.hidden, Message.conversation_id)
              .join(Account, Account.id == Message.account_id)
              .where(Message.triaged_at.is_(None)))
     if only is not None:
@@ -151,7 +160,7 @@ def _read_pending(session: Session, desk: Desk, *, limit: int,
     if is_postgres(desk.engine):
         query = query.with_for_update(skip_locked=True, of=Message)
     return [Pending(int(r.id), int(r.account_id), r.name, r.platform, r.kind, r.text,
-                    r.author_id, r.author_handle, bool(r.hidden))
+                    r.author_id, r.author_handle, bool(r.hidden), r.conversation_id)
             for r in session.execute(query)]
 
 
@@ -162,7 +171,8 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
     if not desk.calendar.is_open(now):
         outside["next_open"] = desk.calendar.next_open(now)
     own = frozenset().union(*(own_identities(a) for a in desk.settings.accounts))
-    decisions = []
+    decisions: list[Decision] = []
+    answered: set[tuple[Any, ...]] = set()  # this batch's canned replies, not yet written
     for pending in batch:
         if _is_own(pending, own):
             # A message by any configured account (a reply the desk posted, coming back
@@ -171,12 +181,58 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
                                                        [OWN_ACCOUNT])))
             continue
         try:
-            decisions.append(_decide(desk, session, pending, known, outside))
+            decision = _decide(desk, session, pending, known, outside)
+            if decision.action == "auto_reply" and decision.template is not None:
+                _unless_answered_before(desk, session, decision, answered, now)
+            decisions.append(decision)
         except Exception:
             log.exception("triage of message %s failed; handing it to an agent", pending.id)
             decisions.append(Decision(pending, _values(None, "agent", "open", [TRIAGE_ERROR]),
                                       held=TRIAGE_ERROR))
     return decisions
+
+
+def _unless_answered_before(desk: Desk, session: Session, decision: Decision,
+                            answered: set[tuple[Any, ...]], now: datetime) -> None:
+    """Hand the message to a person when the bot already answered its thread, or already
+    gave its author this same canned reply within REPEAT_WINDOW. The writer is told once
+    that a person will answer (the holding reply), never the same canned answer again."""
+    p = decision.pending
+    if not _given_before(session, p, decision.template, answered, now, thread=True):
+        return
+    decision.template, decision.text, decision.ticket_for = None, None, None
+    decision.values.update(action="agent", state="open",
+                           rules=[*decision.values["rules"], ANSWERED_BEFORE])
+    if not _given_before(session, p, HOLDING, answered, now, thread=False):
+        decision.template = HOLDING
+        _render(desk, decision)
+
+
+def _given_before(session: Session, p: Pending, template: str | None,
+                  answered: set[tuple[Any, ...]], now: datetime, *, thread: bool) -> bool:
+    """Whether the bot answered p's thread (when `thread`) or gave p's author `template`
+    within REPEAT_WINDOW, counting this batch's replies in `answered`; records p's own."""
+    keys: set[tuple[Any, ...]] = set()
+    if thread and p.conversation_id is not None:
+        keys.add(("thread", p.conversation_id))
+    if p.author_id:
+        keys.add(("author", p.account_id, p.author_id, template))
+    before = bool(keys & answered)
+    if not before:
+        either = []
+        if thread and p.conversation_id is not None:
+            either.append(Message.conversation_id == p.conversation_id)
+        if p.author_id:
+            either.append((Message.author_id == p.author_id) & (Reply.template == template)
+                          & (Reply.created_at >= now - REPEAT_WINDOW))
+        if either:
+            where = either[0] if len(either) == 1 else (either[0] | either[1])
+            before = session.execute(
+                select(Reply.id).join(Message, Message.id == Reply.message_id)
+                .where(Reply.author == "bot", Message.account_id == p.account_id,
+                       Message.id != p.id, where).limit(1)).first() is not None
+    answered |= keys
+    return before
 
 
 def _is_own(pending: Pending, own: frozenset[str]) -> bool:

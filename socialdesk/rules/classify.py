@@ -155,7 +155,8 @@ class Classifier:
         substantive = [(s, i) for s, i in ranked if i not in SOCIAL and s >= 1.0]
         social = [(s, i) for s, i in ranked if i in SOCIAL]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if has_service and social and social[0][1] == "greeting":
+        # A greeting opens a message; whatever the message then asks is what it is about.
+        if social and social[0][1] == "greeting" and (has_service or substantive):
             social = []
         # "Terima kasih" closing a question about a service is politeness, not the message; so
         # is the "terima kasih" closing a letter-length request on a clear topic (thanks alone

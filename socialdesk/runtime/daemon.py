@@ -22,7 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from socialdesk.app import digest_send
-from socialdesk.desk import outbox, publish, sla, triage
+from socialdesk.desk import outbox, publish, retention, sla, triage
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import STALE_AFTER
 from socialdesk.desk.poll import poll_stream
@@ -123,6 +123,9 @@ class Daemon:
     def digest_job(self) -> Any:
         return digest_send.send_due(self.desk)
 
+    def retention_job(self) -> Any:
+        return retention.purge(self.desk)
+
     def leadership_job(self) -> Any:
         was = self.leadership.is_leader
         now = self.leadership.refresh()
@@ -202,6 +205,8 @@ class Job:
     run: Callable[[Daemon], Any]
 
 
+RETENTION_EVERY = 24 * 3600.0  # seconds: the retention purge runs daily
+
 # The daemon's periodic jobs, one line each: a new job is a method above and a line here.
 # (Poll jobs are added per account and stream in `start`.)
 JOBS: tuple[Job, ...] = (
@@ -214,6 +219,8 @@ JOBS: tuple[Job, ...] = (
     # it to one e-mail a day however many processes have the role.
     Job("publish", "outbox", lambda i: i.publish, Daemon.publish_job),
     Job("digest", "sla", lambda i: i.digest, Daemon.digest_job),
+    # Personal data past its retention time (idempotent: two processes purge nothing twice).
+    Job("retention", "sla", lambda _: RETENTION_EVERY, Daemon.retention_job),
 )
 
 

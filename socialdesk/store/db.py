@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +77,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # Messages hold personal data: a new database file is this user's alone (0600),
+            # whatever the umask. SQLite creates its -wal and -shm files with the same mode.
+            os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
