@@ -30,6 +30,7 @@ from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
 from socialdesk.rules.types import ACTIONS, INTENTS
 from socialdesk.store.models import Account
 from socialdesk.web.deps import COOKIE, RowId, desk_of, form, page, signed_in
+from socialdesk.web.i18n import translations
 from socialdesk.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -162,7 +163,8 @@ def _conversation(request: Request, signed: SignedIn, message_id: RowId, *,
                   services=sorted(desk.catalog.services.values(), key=lambda s: s.id),
                   items=sorted(desk.catalog.items.values(), key=lambda i: i.id),
                   note=request.query_params.get("done", ""), notes=NOTES,
-                  intents=INTENTS, actions=ACTIONS, status_code=status_code)
+                  intents=INTENTS, actions=ACTIONS,
+                  refresh_seconds=request.app.state.refresh_seconds, status_code=status_code)
 
 
 @router.get("/messages/{message_id}")
@@ -190,6 +192,16 @@ def _act(request: Request, signed: SignedIn, message_id: RowId, note: str,
         return _conversation(request, signed, message_id, error="invalid:" + str(exc),
                              status_code=422)
     return _see(f"/messages/{message_id}?done={note}")
+
+
+@router.get("/messages/{message_id}/replies")
+def message_replies(request: Request, message_id: RowId, signed: Agent) -> Response:
+    """The message's replies alone, so the page can show the outbox moving them along."""
+    try:
+        detail = views.show(desk_of(request), message_id)
+    except views.NotFound:
+        return render(request, "error.html", signed, status_code=404, error="not_found")
+    return render(request, "replies.html", signed, m=detail)
 
 
 @router.post("/messages/{message_id}/claim")
@@ -276,7 +288,9 @@ def draft(request: Request, message_id: RowId, signed: AgentForm,
                                  "length": 0, "limit": desk.guard.limits.get(channel, 280)})
     verdict = desk.guard.check_outbound(text, channel=channel)
     label = getattr(verdict, "verdict", "pass" if verdict.ok else "block")
-    return JSONResponse({"text": text, "verdict": label, "reasons": list(verdict.reasons),
+    words = translations(signed.user.locale).gettext
+    return JSONResponse({"text": text, "verdict": label, "label": words(label),
+                         "reasons": list(verdict.reasons),
                          "length": desk.guard.weighted_length(text, channel),
                          "limit": desk.guard.limits.get(channel, 280)})
 

@@ -29,6 +29,7 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("GET", "/queue/rows", "agent"),
     ("GET", "/next", "agent"),
     ("GET", "/messages/{m}", "agent"),
+    ("GET", "/messages/{m}/replies", "agent"),
     ("POST", "/messages/{m}/claim", "agent"),
     ("POST", "/messages/{m}/release", "agent"),
     ("POST", "/messages/{m}/reply", "agent"),

@@ -62,6 +62,7 @@ def test_an_agent_replies_with_a_canned_reply_through_the_outbox(console: Consol
         assert message is not None and message.claimed_by_id is not None
     page = client.get(f"/messages/{message_id}")
     assert body["text"][:30] in page.text
+    assert f'data-reply="{reply.id}"' in client.get(f"/messages/{message_id}/replies").text
 
 
 def test_the_guard_verdict_blocks_a_reply_that_interprets_a_regulation(

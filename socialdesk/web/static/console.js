@@ -57,6 +57,19 @@
   }
   if (table) window.setInterval(refresh, 1000 * (Number(table.dataset.every) || 10));
 
+  // -- a conversation's replies: the outbox's progress shows without a reload -------------
+  const replies = document.querySelector("#replies[data-refresh]");
+  async function refreshReplies() {
+    if (!replies || document.visibilityState !== "visible") return;
+    try {
+      const response = await fetch(replies.dataset.refresh, { credentials: "same-origin" });
+      if (response.ok) replies.innerHTML = await response.text();
+    } catch (_error) {
+      // shown again on the next tick
+    }
+  }
+  if (replies) window.setInterval(refreshReplies, 1000 * (Number(replies.dataset.every) || 10));
+
   // -- the reply box: the guard's verdict before sending ----------------------------------
   const form = document.getElementById("reply-form");
   if (form) {
@@ -76,7 +89,7 @@
       if (!response.ok) return null;
       const result = await response.json();
       length.textContent = String(result.length);
-      verdict.textContent = result.verdict + (result.reasons.length ? ": " + result.reasons.join(", ") : "");
+      verdict.textContent = result.label + (result.reasons.length ? ": " + result.reasons.join(", ") : "");
       verdict.className = "verdict verdict-" + result.verdict;
       return result;
     }
