@@ -14,6 +14,7 @@ from socialdesk.web import api, health, pages
 from socialdesk.web.deps import NeedLogin, signed_in
 from socialdesk.web.render import render
 from socialdesk.web.security import HEADERS, HSTS, LoginLimiter
+from socialdesk.web.webhooks import webhook_routes
 
 STATIC = Path(__file__).parent / "static"
 
@@ -59,5 +60,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False,
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(health.router)
+    # Meta's webhook deliveries: public, each checked by its signature (web.webhooks).
+    app.router.routes.extend(webhook_routes(desk))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -154,3 +154,15 @@ def test_no_held_reply_is_lost_when_a_reply_is_refused(console: Console) -> None
     client.post(f"/messages/{message_id}/reply", data={"csrf": csrf, "text": "   "})
     with console.rig.session() as session:
         assert session.scalars(select(Reply)).all() == []
+
+
+def test_the_webhook_receiver_is_mounted_and_refuses_unsigned_deliveries(
+        console: Console) -> None:
+    client = console.client()
+    answer = client.post("/webhooks/meta", content=b'{"object": "page", "entry": []}',
+                         headers={"Content-Type": "application/json"})
+    assert answer.status_code == 403
+    handshake = client.get("/webhooks/meta", params={"hub.mode": "subscribe",
+                                                     "hub.verify_token": "guess",
+                                                     "hub.challenge": "42"})
+    assert handshake.status_code == 403
