@@ -24,6 +24,7 @@ from socialdesk.app import (
     users,
     views,
 )
+from socialdesk.app.accounts import account_statuses
 from socialdesk.app.auth import SignedIn, end_session, start_session
 from socialdesk.app.reveal import reveal
 from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
@@ -390,11 +391,10 @@ def discard(request: Request, reply_id: RowId, signed: SupervisorForm,
 
 @router.get("/accounts")
 def accounts_page(request: Request, signed: Supervisor) -> Response:
-    with desk_of(request).sessions() as session:
-        rows = [(a.name, a.platform, a.enabled, a.last_poll_at, a.last_error, a.last_error_at)
-                for a in session.scalars(select(Account).order_by(Account.name))]
-    return render(request, "accounts.html", signed, rows=rows)
-
+    desk = desk_of(request)
+    with desk.sessions() as session:
+        polled = dict(session.execute(select(Account.name, Account.last_poll_at)).tuples().all())
+    return render(request, "accounts.html", signed, rows=account_statuses(desk), polled=polled)
 
 
 @router.get("/sla")

@@ -220,3 +220,12 @@ def test_a_supervisor_rewrites_a_held_reply_and_the_guard_checks_the_new_text(
         assert reply.text.startswith("Mohon maaf")
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "reply_edit")).one()
         assert "081234567890" not in str(audit.detail)
+
+
+def test_the_supervisor_sees_each_account_with_its_last_error(console: Console) -> None:
+    with console.rig.session() as session, session.begin():
+        account = session.scalars(select(Account).where(Account.name == "sb-ig")).one()
+        account.last_error = "token expired <b>again</b>"
+    sari, _ = console.signed_in("sari")
+    page = sari.get("/accounts").text
+    assert "sb-ig" in page and "token expired &lt;b&gt;again&lt;/b&gt;" in page
