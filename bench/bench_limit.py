@@ -133,8 +133,8 @@ def _ids_pg(conn: Any, batch: Batch) -> list[int]:
 
 def _account(conn: Any, p: str) -> int:
     cur = conn.cursor()
-    cur.execute(f"INSERT INTO accounts (name, platform, handle, enabled, created_at, "
-                f"skipped_items) VALUES ({p}, {p}, {p}, {p}, {p}, 0) RETURNING id",
+    cur.execute(f"INSERT INTO accounts (name, platform, handle, enabled, created_at) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}) RETURNING id",
                 ("limit", "x", "haiDJPb", True, datetime.now(UTC).replace(tzinfo=None)
                  if p == "?" else datetime.now(UTC)))
     return int(cur.fetchone()[0])
