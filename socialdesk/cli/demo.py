@@ -41,12 +41,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError("--speed must be between 10 and 20000")
     logging.basicConfig(level=logging.ERROR)
     from socialdesk.demo.day import run_demo
+    from socialdesk.web.webhooks import serve_webhooks  # Meta's push beside the polls
 
     if not args.web:
-        run_demo(root=args.dir, speed=args.speed, seed=args.seed)
+        run_demo(root=args.dir, speed=args.speed, seed=args.seed, receiver=serve_webhooks)
         return 0
     served = threading.Event()
-    run_demo(root=args.dir, speed=args.speed, seed=args.seed,
+    run_demo(root=args.dir, speed=args.speed, seed=args.seed, receiver=serve_webhooks,
              on_start=lambda desk: _serve(desk, args.port, served))
     print(f"\nThe console keeps serving the day on http://127.0.0.1:{args.port}/ "
           "(Ctrl-C to stop).", flush=True)

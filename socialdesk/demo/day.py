@@ -29,6 +29,7 @@ from socialdesk.app.sla_report import message_clocks, response_figures, ticket_f
 from socialdesk.app.users import add_user
 from socialdesk.connectors.sandbox_network import SandboxNetwork
 from socialdesk.core.settings import Settings, load_settings
+from socialdesk.demo.push import SAFETY_NET_POLL, PushPath, Receiver
 from socialdesk.demo.scenario import demo_scenario
 from socialdesk.demo.simclock import SimClock
 from socialdesk.desk.accounts import sync_accounts
@@ -79,11 +80,16 @@ class DemoPaths:
         return self.root / "socialdesk.toml"
 
 
-def write_settings(paths: DemoPaths) -> Settings:
+def write_settings(paths: DemoPaths, push: PushPath | None = None) -> Settings:
+    """The demo's settings; with `push`, the Facebook and Instagram accounts are subscribed
+    to its receiver and poll only as a safety net."""
+    def extra(name: str) -> str:
+        return push.options(name) if push is not None else ""
+
     accounts = "".join(
         f'\n[[accounts]]\nname = "{name}"\nplatform = "sandbox"\nhandle = "{handle}"\n'
-        f"poll_interval = 60\n"
-        f'options = {{ network = "{paths.network}", as_platform = "{platform}" }}\n'
+        f"poll_interval = {SAFETY_NET_POLL if extra(name) else 60}\n"
+        f'options = {{ network = "{paths.network}", as_platform = "{platform}"{extra(name)} }}\n'
         for name, platform, handle in (("demo-x", "x", "haiDJPb"),
                                        ("demo-ig", "instagram", "hai.djpb"),
                                        ("demo-fb", "facebook", "hai.djpb"),
@@ -92,16 +98,17 @@ def write_settings(paths: DemoPaths) -> Settings:
         "# Written by `socialdesk demo`: the demo's database and simulated network.\n"
         f'[database]\nurl = "sqlite:///{paths.database}"\n'
         + accounts, encoding="utf-8")
-    return load_settings(paths.settings, environ={})
+    return load_settings(paths.settings, environ=push.environ() if push is not None else {})
 
 
 class Printer:
     """Progress lines from the scheduler's threads, one at a time, in simulated WIB time."""
 
-    def __init__(self, desk: Desk, out: TextIO) -> None:
+    def __init__(self, desk: Desk, out: TextIO, push: PushPath | None = None) -> None:
         self.desk = desk
         self.out = out
         self.lock = threading.Lock()
+        self.push = push
 
     def line(self, text: str) -> None:
         stamp = self.desk.now().astimezone(WIB).strftime("%H:%M")
@@ -135,8 +142,10 @@ class Printer:
             text = " ".join(mask(message.text).split())
             where = (message.service_id or "-") + (f"/{message.item_id}" if message.item_id else "")
             extra = f"  ticket {outcome.ticket}" if outcome.ticket else ""
-            self.line(f"<- {platform:<9} {message.kind:<7} @{message.author_handle}: "
-                      f"{text[:70]}{'…' if len(text) > 70 else ''}")
+            pushed = self.push is not None and self.push.came_by_push(message.platform_id)
+            via = "via webhook" if pushed else "via poll"
+            self.line(f"<- {platform:<9} {message.kind:<7} {via:<11} @{message.author_handle}: "
+                      f"{text[:60]}{'…' if len(text) > 60 else ''}")
             self.line(f"   triage: {message.intent}, {outcome.action}, service {where}{extra}")
 
     def _published(self, done: Published) -> None:
@@ -271,14 +280,17 @@ def command_name() -> str:
 
 
 def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
-             out: TextIO = sys.stdout, on_start: Callable[[Desk], None] | None = None) -> str:
+             out: TextIO = sys.stdout, on_start: Callable[[Desk], None] | None = None,
+             receiver: Receiver | None = None) -> str:
     """Run the day; `on_start` gets the day's desk (its clock simulated) before the daemon
-    starts, e.g. to open the console on it."""
+    starts, e.g. to open the console on it. With `receiver` (the web face's webhook
+    receiver), the Facebook and Instagram messages come by push as well as by poll."""
     paths = DemoPaths(root or Path.cwd() / "var" / "demo")
     if paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True)
-    settings = write_settings(paths)
+    push = PushPath(receiver) if receiver is not None else None
+    settings = write_settings(paths, push)
     network = SandboxNetwork(paths.network)
     scenario = demo_scenario(seed)
     network.load(scenario, DAY)
@@ -292,7 +304,11 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
     draft_broadcast(desk, out)
     if on_start is not None:
         on_start(desk)
-    printer = Printer(desk, out)
+    if push is not None:
+        push.start(desk, settings, network, clock)
+        print(f"Webhooks: Facebook and Instagram push to {push.url}; X and YouTube are "
+              "polled, and so are the others as a safety net", file=out)
+    printer = Printer(desk, out, push)
     print(f"socialdesk demo: {DAY:%A %d %B %Y} on four simulated accounts, "
           f"{speed:.0f}x real time (about {span.total_seconds() / speed:.0f} s)", file=out)
     print("Working hours 08:00-16:00 WIB; every message must be answered within 1 working "
@@ -310,6 +326,8 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
             time.sleep(0.2)
     finally:
         daemon.stop()
+        if push is not None:
+            push.stop()
     report = summary(desk, network)
     print(report, file=out)
     digest_file = digest_send.write_day(desk, DAY.date(), paths.root / "digest.html")
