@@ -5,13 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint layers typecheck bench clean
+.PHONY: demo test lint layers typecheck bench clean lock audit
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock, each checked against its hash; then the project
+# itself, whose dependencies the lock already holds.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock from pyproject.toml's bounds (the newest versions inside them), with hashes.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header --quiet -o requirements.lock
+
+# No locked version that security/advisories.json names (offline).
+audit: $(STAMP)
+	$(BIN)/python .ci/audit_deps.py
 
 demo: $(STAMP)
 	$(BIN)/socialdesk demo
