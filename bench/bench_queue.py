@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def old_queue(desk: Desk, wanted: views.QueueFilter) -> None:
         session.execute(query.limit(wanted.limit)).all()
 
 
-def server_ms(desk: Desk, run: Callable[[], None]) -> tuple[float, int]:
+def server_ms(desk: Desk, run: Callable[[], object]) -> tuple[float, int]:
     """Database time of the statements `run` issues, and how many: EXPLAIN ANALYZE's
     execution time on PostgreSQL; on SQLite (in-process) the statements' own wall time."""
     seen: list[tuple[str, Any]] = []
@@ -148,7 +149,7 @@ def server_ms(desk: Desk, run: Callable[[], None]) -> tuple[float, int]:
     with desk.engine.connect() as conn:
         for statement, parameters in seen:
             if desk.engine.dialect.name == "postgresql":
-                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                plan: Any = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
                                             parameters).scalar()
                 total += float(plan[0]["Execution Time"]) + float(plan[0]["Planning Time"])
             else:
@@ -186,10 +187,10 @@ def measure(db: Database, workdir: Path, messages: int, runs: int) -> list[str]:
     with_indexes = _index_sql(engine)
     for name, (wanted, extra) in FILTERS.items():
         _drop(engine)
-        before, before_n = server_ms(desk, lambda w=wanted: old_queue(desk, w))
+        before, before_n = server_ms(desk, partial(old_queue, desk, wanted))
         _create(engine, with_indexes)
         found = len(views.queue(desk, wanted))
-        after, after_n = server_ms(desk, lambda w=wanted: views.queue(desk, w) and None)
+        after, after_n = server_ms(desk, partial(views.queue, desk, wanted))
         whole = command_s(settings_path, extra, runs)
         lines.append(f"  {name:<22}{found:>6}{before:>11.1f}{before_n:>6}{after:>10.1f}"
                      f"{after_n:>6}{whole:>11.2f}")
