@@ -51,10 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"replies sent:               {report.replies}")
     print(f"duplicates found:           {report.duplicates}")
     print(f"reconciliations:            {report.in_flight_at_kill + report.lost_responses}")
+    print(f"  kills mid-send:            {report.mid_send_kills} of {report.kills}")
     print(f"  sends in flight at a kill: {report.in_flight_at_kill}")
     print(f"    of which had reached the network (found, not resent): "
           f"{report.delivered_before_record}")
     print(f"  lost responses:            {report.lost_responses}")
+    print(f"poisoned messages (stored):  {report.poisoned}")
     print(f"time taken:                 {report.seconds:.1f} s")
     for problem in report.problems:
         print(f"PROBLEM: {problem}")

@@ -75,7 +75,7 @@ def _toml(value: object) -> str:
 
 def write_config(path: Path, *, database_url: str, network: Path,
                  accounts: Sequence[tuple[str, str, str, str]] = ACCOUNTS,
-                 poll_interval: int = 5) -> Path:
+                 poll_interval: int = 5, send_delay: float = 0.0) -> Path:
     """A settings file for the daemon: sandbox accounts, the repo's rules and templates.
 
     The desk is open around the clock for three days from yesterday, so polls keep the
@@ -93,7 +93,8 @@ def write_config(path: Path, *, database_url: str, network: Path,
             "[[accounts]]", f"name = {_toml(name)}", 'platform = "sandbox"',
             f"handle = {_toml(name)}", f"streams = {_toml([stream])}",
             f"poll_interval = {poll_interval}",
-            f"options = {{ network = {_toml(str(network))}, as_platform = {_toml(platform)} }}",
+            f"options = {{ network = {_toml(str(network))}, as_platform = {_toml(platform)}, "
+            f"send_delay = {send_delay} }}",
             "",
         ]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -360,6 +361,8 @@ class CrashReport:
     replies: int = 0
     duplicates: int = 0
     in_flight_at_kill: int = 0
+    mid_send_kills: int = 0  # kills with at least one send in flight
+    poisoned: int = 0  # messages delivered with a lone surrogate in their text
     delivered_before_record: int = 0
     lost_responses: int = 0
     seconds: float = 0.0
@@ -368,6 +371,7 @@ class CrashReport:
     def summary(self) -> str:
         return (f"seed {self.seed}: {self.kills} kills, {self.messages} messages, "
                 f"{self.replies} replies sent, {self.duplicates} duplicates, "
+                f"{self.mid_send_kills} kills mid-send, {self.poisoned} poisoned messages, "
                 f"{self.in_flight_at_kill} sends in flight at a kill "
                 f"({self.delivered_before_record} of them had reached the network), "
                 f"{self.lost_responses} lost responses, {self.seconds:.1f} s")
@@ -384,7 +388,7 @@ def _in_flight(engine: Engine) -> list[tuple[int, str]]:
 
 def crash_run(workdir: Path, database_url: str, *, kills: int, seed: int,
               messages: int | None = None, lost_every: int = 10, quiet_tail: int = 30,
-              settle_timeout: float = 180.0,
+              settle_timeout: float = 180.0, send_delay: float = 0.4, mid_send_every: int = 2,
               progress: Callable[[str], None] | None = None) -> CrashReport:
     """Run, SIGKILL and restart the daemon `kills` times at random moments while messages
     arrive, then let a last daemon run to quiescence and stop it with SIGTERM.
@@ -393,6 +397,11 @@ def crash_run(workdir: Path, database_url: str, *, kills: int, seed: int,
     got it, the desk did not hear back), so the look-before-resend path is exercised. The
     last `quiet_tail` kills inject none: the retry of a lost response waits out a back-off
     of half a minute or more, which should fall inside the run, not after it.
+
+    Sends are held open `send_delay` seconds (half before the network records them), and
+    every `mid_send_every`-th life is killed as soon as a send is in flight, so that kills
+    land mid-send. Every `lost_every` kills a poisoned message (a lone surrogate in its text)
+    is also delivered: it must be stored like any other, and its page with it.
     """
     rng = random.Random(seed)
     report = CrashReport(seed=seed)
@@ -403,25 +412,33 @@ def crash_run(workdir: Path, database_url: str, *, kills: int, seed: int,
     scenario = crash_scenario(rng, count, spread)
     network = load_network(workdir / "network.db", scenario)
     config = write_config(workdir / "socialdesk.toml", database_url=database_url,
-                          network=workdir / "network.db")
+                          network=workdir / "network.db", send_delay=send_delay)
     engine = prepare_database(database_url)
     delivered = delivered_ids(scenario)
-    lost_injected = 0
+    lost_injected = poison_injected = 0
     try:
         with daemons() as running:
             for n in range(kills):
                 if n % lost_every == 0 and (n == 0 or n < kills - quiet_tail):
-                    for name, *_ in ACCOUNTS:
+                    for name, _, stream, _ in ACCOUNTS:
                         network.inject(name, "lost_response", stream="send")
+                        network.inject(name, "poison", stream=stream)
                         lost_injected += 1
+                        poison_injected += 1
                 daemon = DaemonProcess(config, workdir / f"daemon-{n:04d}.log")
                 running.append(daemon)
                 daemon.wait_ready()
-                time.sleep(rng.uniform(0.05, 1.0))
+                if mid_send_every and n % mid_send_every == 0:
+                    # Killed as soon as a send is in flight (or after 2 s without one).
+                    wait_until(lambda: bool(_in_flight(engine)), timeout=2.0, every=0.02)
+                    time.sleep(rng.uniform(0.0, send_delay))
+                else:
+                    time.sleep(rng.uniform(0.05, 1.0))
                 daemon.kill()
                 report.kills += 1
                 flying = _in_flight(engine)
                 report.in_flight_at_kill += len(flying)
+                report.mid_send_kills += bool(flying)
                 if flying:
                     sent_to = {s.target_id for s in network.replies()}
                     report.delivered_before_record += sum(1 for _, pid in flying
@@ -453,18 +470,21 @@ def crash_run(workdir: Path, database_url: str, *, kills: int, seed: int,
                                .where(Reply.reason.like("uncertain:%"))) or 0
         if left:
             report.problems.append(f"{left} replies still marked uncertain")
-        report.lost_responses = lost_injected - _faults_left(network)
+        left_faults = _faults_left(network)
+        report.lost_responses = lost_injected - left_faults.get("lost_response", 0)
+        report.poisoned = poison_injected - left_faults.get("poison", 0)
     finally:
         engine.dispose()
     report.seconds = time.monotonic() - began
     return report
 
 
-def _faults_left(network: SandboxNetwork) -> int:
+def _faults_left(network: SandboxNetwork) -> dict[str, int]:
+    """Injected faults not yet taken, by kind."""
     with sqlite3.connect(network.path) as db:
-        row = db.execute("SELECT COALESCE(SUM(remaining), 0) FROM faults "
-                         "WHERE kind = 'lost_response'").fetchone()
-    return int(row[0])
+        rows = db.execute("SELECT kind, COALESCE(SUM(remaining), 0) FROM faults "
+                          "GROUP BY kind").fetchall()
+    return {str(kind): int(left) for kind, left in rows}
 
 
 def account_row(engine: Engine, name: str) -> Account:

@@ -41,6 +41,10 @@ def _check(report: CrashReport) -> None:
     assert report.duplicates == 0
     # The run must have had something to lose: messages, replies and lost responses.
     assert report.messages > 0 and report.replies > 0 and report.lost_responses > 0
+    # At least a quarter of the kills land in the middle of a send, and poisoned messages
+    # (a lone surrogate in the text) went through intake like the others.
+    assert report.mid_send_kills * 4 >= report.kills, report.summary()
+    assert report.poisoned > 0
 
 
 

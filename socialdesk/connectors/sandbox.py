@@ -4,7 +4,9 @@ come out as the same errors the real connectors raise."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -54,12 +56,18 @@ class SandboxConnector(Connector):
         if self.as_platform not in IMITATES:
             raise Permanent(f"options.as_platform must be one of {', '.join(IMITATES)}")
         self.streams, self.text_limit, self.capabilities = IMITATES[self.as_platform]
+        # Seconds a send is held open, half before the network records it and half after:
+        # a slow platform, so that a crash harness's kills can land in the middle of sends.
+        self.send_delay = float(account.options.get("send_delay", 0) or 0)
 
     def _fault(self, stream: str) -> None:
         fault = self.network.take_fault(self.account.name, stream)
         if fault is None or fault.kind == "malformed":
             if fault is not None:
                 self._malformed_next = True
+            return
+        if fault.kind == "poison":
+            self._poison_next = True
             return
         now = self.now()
         if fault.kind == "rate_limit":
@@ -77,6 +85,7 @@ class SandboxConnector(Connector):
 
     _malformed_next = False
     _lose_next = False
+    _poison_next = False
 
     def fetch(self, stream: str, cursor: str | None) -> Page:
         self.require_stream(stream)
@@ -93,6 +102,9 @@ class SandboxConnector(Connector):
                                        "missing text (sandbox malformed item)"))
                 continue
             messages.append(self._message(row))
+        if self._poison_next and messages:
+            self._poison_next = False
+            messages[0] = replace(messages[0], text=messages[0].text + " \ud83d")
         next_cursor = f"{rows[-1]['offset_s']!r}:{rows[-1]['seq']}" if rows else cursor
         return Page(tuple(messages), next_cursor, tuple(skipped))
 
@@ -122,8 +134,12 @@ class SandboxConnector(Connector):
             self.require_text(text, limit)
         self._lose_next = False
         self._fault("send")
+        if self.send_delay:
+            time.sleep(self.send_delay / 2)
         platform_id = self.network.record_send(self.account.name, action, target_id, text, key,
                                                self.now())
+        if self.send_delay:
+            time.sleep(self.send_delay / 2)
         if self._lose_next:
             self._lose_next = False
             raise RetryLater("connection dropped after the request was sent (sandbox)")

@@ -18,10 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+# "poison": the next message's text ends in half an emoji pair (a lone surrogate), as a
+# platform's JSON escape can deliver it.
 FaultKind = Literal["rate_limit", "server_error", "timeout", "malformed", "revoked",
-                    "lost_response"]
+                    "lost_response", "poison"]
 FAULT_KINDS: tuple[str, ...] = ("rate_limit", "server_error", "timeout", "malformed",
-                                "revoked", "lost_response")
+                                "revoked", "lost_response", "poison")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
