@@ -14,6 +14,7 @@ from socialdesk.app.users import UserView
 from socialdesk.desk.context import Desk
 
 COOKIE = "sd_session"
+LOGIN_COOKIE = "sd_login"  # the sign-in form's CSRF token, before any session
 # A row id in a path: a number beyond any id is refused before it reaches the database
 # (SQLite cannot even bind it).
 RowId = Annotated[int, Path(ge=1, le=2**62)]

@@ -6,6 +6,7 @@ with a redirect, so a reload never sends twice. Errors re-render the page with t
 
 from __future__ import annotations
 
+import secrets
 from contextlib import suppress
 from typing import Annotated, Any
 
@@ -30,7 +31,7 @@ from socialdesk.app.reveal import reveal
 from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
 from socialdesk.rules.types import ACTIONS, INTENTS
 from socialdesk.store.models import Account
-from socialdesk.web.deps import COOKIE, RowId, desk_of, form, page, signed_in
+from socialdesk.web.deps import COOKIE, LOGIN_COOKIE, RowId, desk_of, form, page, signed_in
 from socialdesk.web.i18n import translations
 from socialdesk.web.render import render
 
@@ -58,29 +59,44 @@ def _see(url: str) -> RedirectResponse:
 
 # -- signing in --------------------------------------------------------------------------
 
+def _login_form(request: Request, *, status_code: int = 200, error: str = "") -> Response:
+    """The sign-in form with a token of its own (there is no session yet to hold one), sent
+    back as a cookie: a sign-in posted from another site lacks it."""
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+    response = render(request, "login.html", None, status_code=status_code, error=error,
+                      login_csrf=token)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.secure_cookies, path="/login")
+    return response
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     if signed_in(request) is not None:
         return _see("/queue")
-    return render(request, "login.html", None)
+    return _login_form(request)
 
 
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "") -> Response:
+          password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
     desk, limiter = desk_of(request), request.app.state.limiter
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not secrets.compare_digest(csrf, expected):
+        return _login_form(request, status_code=403, error="expired")
     address = request.client.host if request.client else "?"
     if limiter.blocked(username, address):
-        return render(request, "login.html", None, status_code=429, error="locked")
+        return _login_form(request, status_code=429, error="locked")
     user = users.authenticate(desk, username, password)
     if user is None:
         limiter.failed(username, address)
-        return render(request, "login.html", None, status_code=401, error="wrong")
+        return _login_form(request, status_code=401, error="wrong")
     limiter.succeeded(username)
     token, _csrf = start_session(desk, user.id)
     response = _see("/queue")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.secure_cookies, path="/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 
@@ -393,7 +409,8 @@ def discard(request: Request, reply_id: RowId, signed: SupervisorForm,
 def accounts_page(request: Request, signed: Supervisor) -> Response:
     desk = desk_of(request)
     with desk.sessions() as session:
-        polled = dict(session.execute(select(Account.name, Account.last_poll_at)).tuples().all())
+        polled = {name: at for name, at in session.execute(
+            select(Account.name, Account.last_poll_at))}
     return render(request, "accounts.html", signed, rows=account_statuses(desk), polled=polled)
 
 

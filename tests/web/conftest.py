@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -40,12 +41,20 @@ class Console:
     def signed_in(self, username: str) -> tuple[TestClient, str]:
         """A client signed in as `username`, and its session's CSRF token."""
         client = self.client()
-        answer = client.post("/login", data={"username": username, "password": PASSWORD})
+        answer = self.sign_in(client, username, PASSWORD)
         assert answer.status_code == 303, answer.text
         page = client.get("/queue")
         token = re.search(r'data-csrf="([^"]+)"', page.text)
         assert token is not None
         return client, token.group(1)
+
+    def sign_in(self, client: TestClient, username: str, password: str) -> Any:
+        """Post the sign-in form as a browser does: with the token the form came with."""
+        form = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        return client.post("/login", data={"username": username, "password": password,
+                                           "csrf": token.group(1)})
 
     def token(self, username: str) -> str:
         return auth.issue_token(self.rig.desk, username, "tests", actor="tests").token

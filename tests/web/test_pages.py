@@ -11,10 +11,10 @@ from tests.web.conftest import Console
 
 def test_signing_in_leads_to_the_queue_and_a_wrong_password_does_not(console: Console) -> None:
     client = console.client()
-    wrong = client.post("/login", data={"username": "ani", "password": "salah-salah-salah"})
+    wrong = console.sign_in(client, "ani", "salah-salah-salah")
     assert wrong.status_code == 401
     assert "sd_session" not in client.cookies
-    right = client.post("/login", data={"username": "ani", "password": "kata-sandi-yang-panjang"})
+    right = console.sign_in(client, "ani", "kata-sandi-yang-panjang")
     assert right.status_code == 303 and right.headers["location"] == "/queue"
     assert client.get("/queue").status_code == 200
 

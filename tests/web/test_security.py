@@ -28,7 +28,7 @@ def test_every_answer_carries_the_security_headers(console: Console) -> None:
 
 
 def test_the_session_cookie_is_httponly_and_strict(console: Console) -> None:
-    answer = console.client().post("/login", data={"username": "ani", "password": PASSWORD})
+    answer = console.sign_in(console.client(), "ani", PASSWORD)
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
     assert "secure" not in cookie  # plain HTTP on the office machine; --https adds it
@@ -41,7 +41,7 @@ def test_behind_https_the_cookie_is_secure_and_hsts_is_sent(console: Console) ->
 
     with TestClient(create_app(console.rig.desk, secure_cookies=True),
                     base_url="https://testserver", follow_redirects=False) as client:
-        answer = client.post("/login", data={"username": "ani", "password": PASSWORD})
+        answer = console.sign_in(client, "ani", PASSWORD)
         assert "secure" in answer.headers["set-cookie"].lower()
         assert answer.headers["strict-transport-security"].startswith("max-age=")
 
@@ -59,18 +59,27 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(console: Console) -> 
         assert session.scalars(select(AuditLog).where(AuditLog.action == "close")).all() == []
 
 
+def test_a_sign_in_posted_without_the_forms_token_is_refused(console: Console) -> None:
+    client = console.client()
+    forged = client.post("/login", data={"username": "ani", "password": PASSWORD})
+    assert forged.status_code == 403 and "sd_session" not in client.cookies
+    client.get("/login")
+    wrong_token = client.post("/login", data={"username": "ani", "password": PASSWORD,
+                                              "csrf": "not-the-token"})
+    assert wrong_token.status_code == 403
+    assert console.sign_in(client, "ani", PASSWORD).status_code == 303
+
+
 def test_sign_in_attempts_are_limited_per_user_and_per_address(console: Console) -> None:
     console.app.state.limiter = LoginLimiter(attempts=3, window=900)
     client = console.client()
     for _ in range(3):
-        assert client.post("/login", data={"username": "ani",
-                                           "password": "bukan-sandinya"}).status_code == 401
+        assert console.sign_in(client, "ani", "bukan-sandinya").status_code == 401
     # Now even the right password waits: the name is locked for the window.
-    locked = client.post("/login", data={"username": "ani", "password": PASSWORD})
+    locked = console.sign_in(client, "ani", PASSWORD)
     assert locked.status_code == 429
     # The same address trying other names is stopped too.
-    assert client.post("/login", data={"username": "budi",
-                                       "password": PASSWORD}).status_code == 429
+    assert console.sign_in(client, "budi", PASSWORD).status_code == 429
 
 
 def test_a_disabled_user_or_a_new_password_ends_the_sessions(console: Console) -> None:
@@ -83,7 +92,7 @@ def test_a_disabled_user_or_a_new_password_ends_the_sessions(console: Console) -
     assert budi.get("/queue").headers["location"] == "/login"
     assert budi.get("/api/v1/queue", headers={"Authorization": f"Bearer {token}"}
                     ).status_code == 401
-    again = console.client().post("/login", data={"username": "budi", "password": PASSWORD})
+    again = console.sign_in(console.client(), "budi", PASSWORD)
     assert again.status_code == 401
 
 
