@@ -108,7 +108,7 @@ def main() -> int:
         desk = Desk.from_settings(load_settings(settings_path, environ={}), engine=engine)
         agents = [add_user(desk, f"agent{n:02d}", "kata-sandi-bench", role="agent",
                            actor="bench") for n in range(args.agents)]
-        cookies = [start_session(desk, a.id)[0] for a in agents]
+        cookies = [start_session(desk, a)[0] for a in agents]
         app = create_app(desk)
         for path in ("/queue", "/queue/rows"):
             times = asyncio.run(_page_times(app, cookies[0], path, args.runs))

@@ -39,16 +39,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_session(desk: Desk, user_id: int, *, ttl: timedelta = SESSION_TTL) -> tuple[str, str]:
+def start_session(desk: Desk, user: UserView, *,
+                  ttl: timedelta = SESSION_TTL) -> tuple[str, str]:
     """A new session for the user: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = desk.now()
     with desk.sessions() as session, session.begin():
         # Sessions that have run out are swept here rather than by a job of their own.
         session.execute(delete(WebSession).where(WebSession.expires_at <= now))
-        session.add(WebSession(token_hash=_digest(token), user_id=user_id, csrf=csrf,
+        session.add(WebSession(token_hash=_digest(token), user_id=user.id, csrf=csrf,
                                created_at=now, expires_at=now + ttl))
-        audit(session, now, str(user_id), "sign_in", "user", user_id)
+        audit(session, now, user.username, "sign_in", "user", user.id)
     return token, csrf
 
 
@@ -69,9 +70,11 @@ def session_user(desk: Desk, token: str) -> SignedIn | None:
         return SignedIn(user_view(user), web.csrf)
 
 
-def end_session(desk: Desk, token: str) -> None:
+def end_session(desk: Desk, token: str, user: UserView) -> None:
+    now = desk.now()
     with desk.sessions() as session, session.begin():
         session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+        audit(session, now, user.username, "sign_out", "user", user.id)
 
 
 def issue_token(desk: Desk, username: str, name: str, *, actor: str) -> IssuedToken:

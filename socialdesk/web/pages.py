@@ -92,7 +92,7 @@ def login(request: Request, username: Annotated[str, Form()] = "",
         limiter.failed(username, address)
         return _login_form(request, status_code=401, error="wrong")
     limiter.succeeded(username)
-    token, _csrf = start_session(desk, user.id)
+    token, _csrf = start_session(desk, user)
     response = _see("/queue")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.secure_cookies, path="/")
@@ -102,7 +102,7 @@ def login(request: Request, username: Annotated[str, Form()] = "",
 
 @router.post("/logout")
 def logout(request: Request, signed: AgentForm) -> Response:
-    end_session(desk_of(request), request.cookies.get(COOKIE, ""))
+    end_session(desk_of(request), request.cookies.get(COOKIE, ""), signed.user)
     response = _see("/login")
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -82,6 +82,19 @@ def test_sign_in_attempts_are_limited_per_user_and_per_address(console: Console)
     assert console.sign_in(client, "budi", PASSWORD).status_code == 429
 
 
+def test_the_sign_in_limit_forgets_failures_after_its_window() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(attempts=2, window=60, clock=lambda: now[0])
+    for n in range(1000):
+        limiter.failed(f"sprayed{n}", "10.0.0.9")
+    assert limiter.blocked("anyone", "10.0.0.9")
+    assert not limiter.blocked("anyone", "10.0.0.8")
+    now[0] = 61.0
+    limiter.failed("ani", "10.0.0.7")
+    assert len(limiter) == 2  # ani and 10.0.0.7: the sprayed names are gone
+    assert not limiter.blocked("sprayed1", "10.0.0.9")
+
+
 def test_a_disabled_user_or_a_new_password_ends_the_sessions(console: Console) -> None:
     ani, _ = console.signed_in("ani")
     budi, _ = console.signed_in("budi")
