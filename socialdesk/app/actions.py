@@ -147,6 +147,15 @@ def _reply_once(desk: Desk, session: Session, message_id: int, *, actor: str,
     return ReplyQueued(message.id, queued.id, key, kind, template, body, message.state)
 
 
+def draft(desk: Desk, message_id: int, template: str) -> str:
+    """A canned reply rendered for this message as `reply` would send it (its ticket, the
+    next opening out of hours, its platform), for an agent to read and edit first."""
+    with desk.sessions() as session:
+        message = _message(session, message_id)
+        context = _context(desk, _open_ticket(session, message.id), desk.now())
+        return _render(desk, template, _channel(message), context)
+
+
 def _queue_numbered(session: Session, message: Message, *, text: str, kind: str,
                     template: str | None, actor: str, now: datetime) -> Reply:
     """Queue under `agent:{message id}:{n}`, n one past the agent replies already there."""

@@ -294,22 +294,24 @@ def draft(request: Request, message_id: RowId, signed: AgentForm,
         return JSONResponse({"error": "not found"}, status_code=404)
     channel = channel_of(detail.entry.platform)
     if template and not text:
-        context: dict[str, Any] = {}
-        if detail.ticket is not None:
-            context = {"ticket": detail.ticket.number, "status": detail.ticket.state,
-                       "due": detail.ticket.due_at}
         try:
-            text = desk.replies.render(template, channel=channel, **context)
-        except Exception as exc:  # a template that cannot be rendered here is a verdict too
-            return JSONResponse({"text": "", "verdict": "block", "reasons": [str(exc)],
-                                 "length": 0, "limit": desk.guard.limits.get(channel, 280)})
+            text = actions.draft(desk, message_id, template)
+        except actions.ReplyRefused as exc:
+            return JSONResponse({"text": "", "verdict": "block", "label": _words(signed)("block"),
+                                 "reasons": list(exc.reasons), "length": 0,
+                                 "limit": desk.guard.limits.get(channel, 280)})
+        except views.InvalidRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
     verdict = desk.guard.check_outbound(text, channel=channel)
     label = getattr(verdict, "verdict", "pass" if verdict.ok else "block")
-    words = translations(signed.user.locale).gettext
-    return JSONResponse({"text": text, "verdict": label, "label": words(label),
+    return JSONResponse({"text": text, "verdict": label, "label": _words(signed)(label),
                          "reasons": list(verdict.reasons),
                          "length": desk.guard.weighted_length(text, channel),
                          "limit": desk.guard.limits.get(channel, 280)})
+
+
+def _words(signed: SignedIn) -> Any:
+    return translations(signed.user.locale).gettext
 
 
 @router.get("/next")

@@ -3,6 +3,8 @@ claims between two agents, held replies for supervisors."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from socialdesk.store.models import Account, AuditLog, Message, Reply, Ticket
@@ -229,3 +231,16 @@ def test_the_supervisor_sees_each_account_with_its_last_error(console: Console) 
     sari, _ = console.signed_in("sari")
     page = sari.get("/accounts").text
     assert "sb-ig" in page and "token expired &lt;b&gt;again&lt;/b&gt;" in page
+
+
+def test_a_canned_reply_for_an_escalated_message_names_its_ticket(console: Console) -> None:
+    message_id = console.message("min SP2D saya belum masuk, sudah seminggu")
+    client, csrf = console.signed_in("ani")
+    item = sorted(console.rig.desk.catalog.items)[0]
+    client.post(f"/messages/{message_id}/escalate", data={"csrf": csrf, "item": item})
+    draft = client.post(f"/messages/{message_id}/draft", data={"template": "ticket_status_found"},
+                        headers={"X-CSRF-Token": csrf}).json()
+    assert re.search(r"HAI-2026-\d{6}", draft["text"]) and draft["label"] == "lolos"
+    unknown = client.post(f"/messages/{message_id}/draft", data={"template": "no_such"},
+                          headers={"X-CSRF-Token": csrf})
+    assert unknown.status_code == 422
