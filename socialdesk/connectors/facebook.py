@@ -32,14 +32,15 @@ from socialdesk.connectors.items import (
     BadItem,
     collect,
     data_list,
+    described,
     maybe_text,
     obj,
     parse_time,
-    with_attachments,
 )
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger
 from socialdesk.connectors.types import (
+    Attachment,
     Connector,
     InboundMessage,
     Page,
@@ -54,7 +55,7 @@ COMMENT_FIELDS = ("id,message,from,created_time,parent{id},is_hidden,permalink_u
                   "attachment{type,url,media}")
 # filter(stream) counts replies to comments too; the default (toplevel) summary does not
 # move when someone answers a comment, and the post would never be read again.
-FEED_FIELDS = ("id,message,created_time,from,attachments{type,url},"
+FEED_FIELDS = ("id,message,created_time,from,attachments{type,url,media},"
                "comments.filter(stream).summary(true).limit(0)")
 
 
@@ -65,17 +66,26 @@ def parse_comment(raw: Any, post_id: str) -> list[InboundMessage]:
     sender = sender if isinstance(sender, Mapping) else {}
     parent = item.get("parent")
     parent_id = maybe_text(parent, "id") if isinstance(parent, Mapping) else ""
-    attachment = item.get("attachment")
-    kinds = [maybe_text(attachment, "type") or "file"] if isinstance(attachment, Mapping) else []
+    box = item.get("attachment")
+    attachments = [graph_attachment(box)] if isinstance(box, Mapping) else []
     return [InboundMessage(
         platform="facebook", stream="comments", platform_id=comment_id,
         kind="reply" if parent_id else "comment", author_id=maybe_text(sender, "id"),
         author_handle=maybe_text(sender, "name"),
-        text=with_attachments(need(item, "message", default=""), kinds),
+        text=described(need(item, "message", default=""), attachments),
         created_at=parse_time(item.get("created_time"), "created_time"),
         conversation_id=post_id, in_reply_to=parent_id or post_id, raw=dict(item),
-        hidden=item.get("is_hidden") is True,
+        hidden=item.get("is_hidden") is True, attachments=tuple(attachments),
     )]
+
+
+def graph_attachment(box: Mapping[str, Any]) -> Attachment:
+    """A comment's or post's attachment: the picture itself (media.image.src) where Graph
+    gives it, else the attachment's page."""
+    media = box.get("media")
+    image = media.get("image") if isinstance(media, Mapping) else None
+    src = maybe_text(image, "src") if isinstance(image, Mapping) else ""
+    return Attachment(maybe_text(box, "type") or "file", src or maybe_text(box, "url"))
 
 
 def parse_visitor_post(raw: Any, page_id: str) -> list[InboundMessage]:
@@ -86,13 +96,13 @@ def parse_visitor_post(raw: Any, page_id: str) -> list[InboundMessage]:
     post_id = need(item, "id")
     box = item.get("attachments")
     entries = box.get("data") if isinstance(box, Mapping) else None
-    kinds = [maybe_text(a, "type") or "file" for a in entries or [] if isinstance(a, Mapping)]
+    attachments = [graph_attachment(a) for a in entries or [] if isinstance(a, Mapping)]
     return [InboundMessage(
         platform="facebook", stream="comments", platform_id=post_id, kind="mention",
         author_id=maybe_text(sender, "id"), author_handle=maybe_text(sender, "name"),
-        text=with_attachments(need(item, "message", default=""), kinds),
+        text=described(need(item, "message", default=""), attachments),
         created_at=parse_time(item.get("created_time"), "created_time"),
-        conversation_id=post_id, raw=dict(item),
+        conversation_id=post_id, raw=dict(item), attachments=tuple(attachments),
     )]
 
 

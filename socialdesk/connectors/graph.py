@@ -26,14 +26,14 @@ from socialdesk.connectors.items import (
     BadItem,
     collect,
     data_list,
+    described,
     maybe_text,
     obj,
     parse_time,
-    with_attachments,
 )
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import UsageMeter
-from socialdesk.connectors.types import InboundMessage, Page, Skipped, Target
+from socialdesk.connectors.types import Attachment, InboundMessage, Page, Skipped, Target
 from socialdesk.core.settings import AccountConfig, MissingSecret
 
 GRAPH_URL = graph_url(GRAPH_VERSION)
@@ -244,40 +244,61 @@ def parse_conversation(raw: Any, platform: str, stream: str) -> list[InboundMess
     for entry in items:
         message = obj(entry, "message")
         sender = obj(message.get("from"), "message.from")
+        attachments = message_attachments(message)
         out.append(InboundMessage(
             platform=platform, stream=stream, platform_id=need(message, "id"), kind="dm",
             author_id=need(sender, "id"),
             author_handle=maybe_text(sender, "username") or maybe_text(sender, "name"),
-            text=with_attachments(maybe_text(message, "message"), message_attachments(message)),
+            text=described(maybe_text(message, "message"), attachments),
             created_at=parse_time(message.get("created_time"), "created_time"),
-            conversation_id=conv_id, raw=dict(message),
+            conversation_id=conv_id, raw=dict(message), attachments=tuple(attachments),
         ))
     return out
 
 
-def message_attachments(message: Mapping[str, Any]) -> list[str]:
-    """Kinds of a Messenger/Direct message's attachments (their URLs stay in `raw`)."""
+def message_attachments(message: Mapping[str, Any]) -> list[Attachment]:
+    """What a Messenger or Instagram Direct message carries besides its text, each with its
+    address: pictures and stickers (image_data), videos (video_data), files (file_url), the
+    posts it shares and, on Instagram, the story it mentions or answers."""
     box = message.get("attachments")
     items = box.get("data") if isinstance(box, Mapping) else None
-    kinds = []
+    found = []
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, Mapping):
             continue
-        mime = maybe_text(item, "mime_type")
-        if "image_data" in item:
-            kinds.append("sticker" if item.get("render_as_sticker") else "image")
-        elif "video_data" in item:
-            kinds.append("video")
+        image, video = item.get("image_data"), item.get("video_data")
+        if isinstance(image, Mapping):
+            kind = "sticker" if item.get("render_as_sticker") else "image"
+            found.append(Attachment(kind, maybe_text(image, "url")))
+        elif isinstance(video, Mapping):
+            found.append(Attachment("video", maybe_text(video, "url")))
         else:
-            kinds.append(mime.split("/")[0] if mime else "file")
-    if message.get("sticker"):
-        kinds.append("sticker")
-    return kinds
+            mime = maybe_text(item, "mime_type")
+            found.append(Attachment(mime.split("/")[0] if mime else "file",
+                                    maybe_text(item, "file_url")))
+    sticker = message.get("sticker")
+    if sticker:
+        found.append(Attachment("sticker", sticker if isinstance(sticker, str) else ""))
+    shares = message.get("shares")
+    for share in data_list(shares) if isinstance(shares, Mapping) else []:
+        if isinstance(share, Mapping):
+            found.append(Attachment("share", maybe_text(share, "link")))
+    story = message.get("story")
+    if isinstance(story, Mapping):
+        for key, kind in (("mention", "story_mention"), ("reply_to", "story_reply")):
+            seen = story.get(key)
+            if isinstance(seen, Mapping):
+                found.append(Attachment(kind, maybe_text(seen, "link")))
+    return found
 
 
-def conversation_fields() -> str:
+def conversation_fields(platform: str = "facebook") -> str:
+    """Fields of a conversation listing; Instagram messages also name the story they
+    mention or answer."""
+    story = ",story" if platform == "instagram" else ""
     return ("id,updated_time,messages.limit(20){id,message,from,created_time,sticker,"
-            "attachments{mime_type,name,image_data,video_data,file_url,render_as_sticker}}")
+            "attachments{mime_type,name,image_data,video_data,file_url,render_as_sticker},"
+            f"shares{{link}}{story}}}")
 
 
 def messaging_window(now: datetime, target: Target, by_agent: bool,

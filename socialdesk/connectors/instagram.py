@@ -158,7 +158,8 @@ class InstagramConnector(Connector):
             return sweep_newest_first(
                 cursor,
                 read_page=lambda after: self.graph.get_own(f"{self.page_id}/conversations", {
-                    "platform": "instagram", "fields": conversation_fields(), "limit": 25,
+                    "platform": "instagram", "fields": conversation_fields("instagram"),
+                    "limit": 25,
                     **({"after": after} if after else {})}),
                 parse=lambda raw: parse_conversation(raw, "instagram", "dms"),
                 item_time=lambda raw: safe_time(raw, "updated_time"),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from socialdesk.connectors.types import Skipped
+from socialdesk.connectors.types import Attachment, Skipped
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +34,7 @@ ATTACHMENT_WORDS = {
     "sticker": "[stiker]", "video": "[video]", "video_inline": "[video]",
     "video_autoplay": "[video]", "audio": "[audio]", "file": "[berkas]",
     "story_mention": "[story]", "ig_reel": "[video]", "reel": "[video]",
+    "animated_gif": "[gambar]", "story_reply": "[story]",
 }
 
 
@@ -45,6 +46,11 @@ def with_attachments(text: str, kinds: Iterable[str]) -> str:
     """The text with a word for each attachment after it, so nothing sent is invisible."""
     words = [attachment_word(k) for k in kinds]
     return " ".join([text, *words] if text else words)
+
+
+def described(text: str, attachments: Iterable[Attachment]) -> str:
+    """`with_attachments` for Attachment values."""
+    return with_attachments(text, [a.kind for a in attachments])
 
 
 def obj(value: Any, where: str) -> Mapping[str, Any]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from socialdesk.connectors.items import BadItem, maybe_text, obj, with_attachments
-from socialdesk.connectors.types import InboundMessage, MessageKind, Skipped
+from socialdesk.connectors.items import BadItem, described, maybe_text, obj
+from socialdesk.connectors.types import Attachment, InboundMessage, MessageKind, Skipped
 
 SIGNATURE_PREFIX = "sha256="
 EventKind = Literal["message", "hide", "unhide", "lookup_mention"]
@@ -89,8 +89,9 @@ def _feed(owner: str, field_name: str, value: Mapping[str, Any], when: Any) -> l
     name = maybe_text(sender, "name") or maybe_text(value, "sender_name")
     post = maybe_text(value, "post_id")
     parent = maybe_text(value, "parent_id")
-    kinds = ["photo"] if value.get("photo") else []
-    kinds += ["video"] if value.get("video") else []
+    # The feed change names a photo's or video's address in `photo` / `video`.
+    attachments = [Attachment(kind, maybe_text(value, kind)) for kind in ("photo", "video")
+                   if value.get(kind)]
     kind: MessageKind
     if field_name == "mention":
         kind = "mention"
@@ -101,11 +102,11 @@ def _feed(owner: str, field_name: str, value: Mapping[str, Any], when: Any) -> l
     message = InboundMessage(
         platform="facebook", stream="comments", platform_id=target, kind=kind,
         author_id=author, author_handle=name,
-        text=with_attachments(maybe_text(value, "message"), kinds),
+        text=described(maybe_text(value, "message"), attachments),
         created_at=_epoch(value.get("created_time", when), "feed change"),
         conversation_id=post or target,
         in_reply_to=(parent or post or None) if item == "comment" else None,
-        raw=dict(value))
+        raw=dict(value), attachments=tuple(attachments))
     return [Event("message", owner, "facebook", "comments", platform_id=target,
                   message=message)]
 
@@ -152,17 +153,22 @@ def _messaging(owner: str, platform: str, event: Mapping[str, Any]) -> list[Even
     author = maybe_text(sender, "id")
     if not mid or not author:
         raise BadItem("messaging event without message.mid or sender.id")
-    kinds = []
+    attachments = []
     for attachment in message.get("attachments") or []:
         if isinstance(attachment, Mapping):
-            payload = attachment.get("payload")
-            sticker = isinstance(payload, Mapping) and payload.get("sticker_id")
-            kinds.append("sticker" if sticker else maybe_text(attachment, "type") or "file")
+            given = attachment.get("payload")
+            payload: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+            # Messenger sends a sticker as an image with a sticker_id; Instagram Direct
+            # names shares, reels and story mentions by type, each with its payload.url.
+            kind = "sticker" if payload.get("sticker_id") else \
+                maybe_text(attachment, "type") or "file"
+            attachments.append(Attachment(kind, maybe_text(payload, "url")))
     page = maybe_text(recipient, "id") if isinstance(recipient, Mapping) else owner
     inbound = InboundMessage(
         platform=platform, stream="dms", platform_id=mid, kind="dm", author_id=author,
-        author_handle="", text=with_attachments(maybe_text(message, "text"), kinds),
+        author_handle="", text=described(maybe_text(message, "text"), attachments),
         created_at=_epoch(event.get("timestamp"), "messaging event"),
+        attachments=tuple(attachments),
         # Polling keys a conversation by Graph's thread id, which the push does not carry;
         # the pair of people is stable, so both paths still thread each side's messages.
         conversation_id=f"{page}:{author}", raw=dict(event))

@@ -21,6 +21,16 @@ CAPABILITIES: tuple[Capability, ...] = ("reply", "private_reply", "hide", "post"
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A picture, video, sticker, file or link sent with a message: its kind as the platform
+    names it (image, photo, video, animated_gif, sticker, audio, file, share, ...) and where
+    it can be seen ("" when the platform gives no address)."""
+
+    kind: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One mention, comment, reply or direct message as the platform delivered it."""
 
@@ -38,6 +48,8 @@ class InboundMessage:
     # Hidden on the platform already (by a moderator or Meta's filters): never answered
     # in public.
     hidden: bool = False
+    # What was sent besides the text; the text already names each ("[gambar]", ...).
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None or self.created_at.utcoffset() is None:

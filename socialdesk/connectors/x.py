@@ -30,10 +30,19 @@ from socialdesk.connectors.http import (
     response_error,
     utc_now,
 )
-from socialdesk.connectors.items import BadItem, collect, data_list, maybe_text, obj, parse_time
+from socialdesk.connectors.items import (
+    BadItem,
+    collect,
+    data_list,
+    described,
+    maybe_text,
+    obj,
+    parse_time,
+)
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import CostLedger, Ledger
 from socialdesk.connectors.types import (
+    Attachment,
     Connector,
     InboundMessage,
     Page,
@@ -46,8 +55,13 @@ from socialdesk.core.settings import AccountConfig, MissingSecret
 # note_tweet: a post longer than 280 characters arrives cut short in `text`; its whole text
 # is in note_tweet.text, sent only when asked for.
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id",
-                "referenced_tweets", "note_tweet"]
-DM_FIELDS = ["id", "text", "created_at", "sender_id", "dm_conversation_id", "event_type"]
+                "referenced_tweets", "note_tweet", "attachments"]
+DM_FIELDS = ["id", "text", "created_at", "sender_id", "dm_conversation_id", "event_type",
+             "attachments"]
+# A post's or DM's pictures and videos come as media keys, described in includes.media:
+# a photo's url, a video's or GIF's preview_image_url (X gives no video address here).
+MEDIA_EXPANSION = "attachments.media_keys"
+MEDIA_FIELDS = ["type", "url", "preview_image_url"]
 SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 # Tweet and DM event ids are snowflakes: milliseconds since this epoch, shifted left 22 bits.
@@ -69,7 +83,24 @@ def _users(body: Mapping[str, Any]) -> dict[str, str]:
             if isinstance(u, Mapping) and "id" in u}
 
 
-def parse_tweet(raw: Any, users: Mapping[str, str], stream: str = "mentions") -> InboundMessage:
+def _media(body: Mapping[str, Any]) -> dict[str, Attachment]:
+    includes = body.get("includes")
+    media = includes.get("media") if isinstance(includes, Mapping) else None
+    return {maybe_text(m, "media_key"): Attachment(
+                maybe_text(m, "type") or "file",
+                maybe_text(m, "url") or maybe_text(m, "preview_image_url"))
+            for m in media if isinstance(m, Mapping)} if isinstance(media, list) else {}
+
+
+def _attached(item: Mapping[str, Any], media: Mapping[str, Attachment]) -> list[Attachment]:
+    box = item.get("attachments")
+    keys = box.get("media_keys") if isinstance(box, Mapping) else None
+    # A key the includes do not describe (media removed since) is still something sent.
+    return [media.get(str(key), Attachment("media")) for key in keys or []]
+
+
+def parse_tweet(raw: Any, users: Mapping[str, str], stream: str = "mentions", *,
+                media: Mapping[str, Attachment] | None = None) -> InboundMessage:
     item = obj(raw, "tweet")
     tweet_id = need(item, "id")
     created = (parse_time(item["created_at"], "created_at") if "created_at" in item
@@ -83,12 +114,13 @@ def parse_tweet(raw: Any, users: Mapping[str, str], stream: str = "mentions") ->
     author = maybe_text(item, "author_id")
     note = item.get("note_tweet")
     text = maybe_text(note, "text") if isinstance(note, Mapping) else ""
+    attachments = _attached(item, media or {})
     return InboundMessage(
         platform="x", stream=stream, platform_id=tweet_id, kind="mention",
         author_id=author, author_handle=users.get(author, ""),
-        text=text or need(item, "text"),
+        text=described(text or need(item, "text", default=""), attachments),
         created_at=created, conversation_id=maybe_text(item, "conversation_id") or tweet_id,
-        in_reply_to=replied_to, raw=dict(item),
+        in_reply_to=replied_to, raw=dict(item), attachments=tuple(attachments),
     )
 
 
@@ -100,16 +132,20 @@ def is_retweet(message: InboundMessage) -> bool:
         isinstance(r, Mapping) and r.get("type") == "retweeted" for r in refs)
 
 
-def parse_dm(raw: Any, users: Mapping[str, str]) -> InboundMessage:
+def parse_dm(raw: Any, users: Mapping[str, str], *,
+             media: Mapping[str, Attachment] | None = None) -> InboundMessage:
     item = obj(raw, "dm event")
     event_id = need(item, "id")
     created = (parse_time(item["created_at"], "created_at") if "created_at" in item
                else snowflake_time(event_id))
     sender = maybe_text(item, "sender_id")
+    attachments = _attached(item, media or {})
     return InboundMessage(
         platform="x", stream="dms", platform_id=event_id, kind="dm", author_id=sender,
-        author_handle=users.get(sender, ""), text=need(item, "text"), created_at=created,
+        author_handle=users.get(sender, ""),
+        text=described(need(item, "text", default=""), attachments), created_at=created,
         conversation_id=maybe_text(item, "dm_conversation_id"), raw=dict(item),
+        attachments=tuple(attachments),
     )
 
 
@@ -220,8 +256,8 @@ class XConnector(Connector):
         since, token, top = state.get("since"), state.get("token"), state.get("top")
         params: dict[str, Any] = {
             "id": self.user_id(), "max_results": 100, "tweet_fields": TWEET_FIELDS,
-            "expansions": ["author_id", "referenced_tweets.id"], "user_fields": ["username"],
-            "user_auth": True,
+            "expansions": ["author_id", "referenced_tweets.id", MEDIA_EXPANSION],
+            "user_fields": ["username"], "media_fields": MEDIA_FIELDS, "user_auth": True,
         }
         if since:
             params["since_id"] = since
@@ -232,8 +268,9 @@ class XConnector(Connector):
             raw_items = data_list(body)
         except BadItem as exc:
             raise RetryLater(f"X mentions: {exc}") from None
-        users = _users(body)
-        messages, skipped = collect(raw_items, lambda r: [parse_tweet(r, users)], "x mentions")
+        users, media = _users(body), _media(body)
+        messages, skipped = collect(raw_items, lambda r: [parse_tweet(r, users, media=media)],
+                                    "x mentions")
         # since_id is the server's job, but a replayed or stale page must not repeat messages.
         if since:
             messages = [m for m in messages if not m.platform_id.isdigit()
@@ -255,7 +292,8 @@ class XConnector(Connector):
         sweep = decode_sweep(cursor)
         params: dict[str, Any] = {
             "dm_event_fields": DM_FIELDS, "event_types": "MessageCreate", "max_results": 100,
-            "expansions": ["sender_id"], "user_fields": ["username"], "user_auth": True,
+            "expansions": ["sender_id", MEDIA_EXPANSION], "user_fields": ["username"],
+            "media_fields": MEDIA_FIELDS, "user_auth": True,
         }
         if sweep.token:
             params["pagination_token"] = sweep.token
@@ -265,8 +303,9 @@ class XConnector(Connector):
             raw_items = data_list(body)
         except BadItem as exc:
             raise RetryLater(f"X dm_events: {exc}") from None
-        users = _users(body)
-        events, skipped = collect(raw_items, lambda r: [parse_dm(r, users)], "x dms")
+        users, media = _users(body), _media(body)
+        events, skipped = collect(raw_items, lambda r: [parse_dm(r, users, media=media)],
+                                  "x dms")
         self.ledger.charge("read", self.cost_per_call["read"], len(raw_items))
         fresh = [e for e in events if not sweep.floor.covers(e.created_at, e.platform_id)]
         sweep = sweep.saw((e.created_at, e.platform_id) for e in events)
@@ -346,7 +385,9 @@ class XConnector(Connector):
                 tweet = parse_tweet(raw, {})
             except BadItem:
                 continue
-            if tweet.in_reply_to == target.platform_id and tweet.text == text:
+            # The text as written: a parsed text also names any attachment.
+            written = tweet.text if not tweet.attachments else maybe_text(raw, "text")
+            if tweet.in_reply_to == target.platform_id and written == text:
                 return tweet.platform_id
         return None
 

@@ -84,6 +84,8 @@ def _row(account: Account, stream: str, m: InboundMessage, now: datetime,
         text=clean(m.text)[:MAX_TEXT], platform_created_at=m.created_at, received_at=now,
         in_reply_to=clean(m.in_reply_to or "")[:191] or None,
         raw=clean_json(dict(m.raw)), state="new", rules=[], pii=[], hidden=m.hidden,
+        attachments=[{"type": clean(a.kind)[:32], "url": clean(a.url)[:2048]}
+                     for a in m.attachments],
         response_due_at=response_due(calendar, min(m.created_at, now), response_hours),
     )
     if not row["platform_id"]:

@@ -203,6 +203,8 @@ class Message(Base):
     rules: Mapped[list[Any]] = mapped_column(default=list)
     pii: Mapped[list[Any]] = mapped_column(default=list)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What was sent besides the text: [{"type": "image", "url": "https://..."}, ...].
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
 
     # The 1-working-hour response rule.
     response_due_at: Mapped[datetime | None]

@@ -64,7 +64,7 @@ def test_it_asks_for_what_is_newer_than_the_last_sweep(rsps: responses.RequestsM
     connector = build(clock)
     first = connector.fetch("mentions", None)
     last = connector.fetch("mentions", first.next_cursor)
-    query = parse_qs(urlparse(rsps.calls[1].request.url).query)
+    query = parse_qs(urlparse(rsps.calls[1].request.url or "").query)
     assert query["pagination_token"] == ["7140dibdnow9c7btw3w3ixl43r8knib48jsfyzko1h5py"]
     state = json.loads(last.next_cursor or "")
     assert state == {"since": "1364398068313903104", "token": None, "top": None}
