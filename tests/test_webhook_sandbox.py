@@ -28,7 +28,7 @@ from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
 from socialdesk.desk.poll import poll_stream
 from socialdesk.runtime.daemon import Daemon, Intervals
-from socialdesk.store.models import Message, Reply
+from socialdesk.store.models import Conversation, Message, Reply
 from socialdesk.web.webhooks import PATH, serve_webhooks
 
 WIB = timezone(timedelta(hours=7))
@@ -157,6 +157,17 @@ def test_pushed_messages_are_stored_and_answered_by_the_daemon_without_a_poll(
     to_answer = {p for p, _, _, action in rows
                  if action in ("auto_reply", "redirect_private", "escalate", "refuse")}
     assert to_answer and to_answer <= answered, "the daemon answered what the push brought"
+
+    # Each pushed message sits in the conversation polling gives it, direct messages too.
+    with day.desk.sessions() as session:
+        threads = dict(session.execute(
+            select(Message.platform_id, Conversation.platform_thread_id)
+            .join(Conversation, Message.conversation_id == Conversation.id)).all())
+    for name, _, _, _, streams in ACCOUNTS:
+        connector = day.desk.connector(name)
+        for stream in streams:
+            for polled in connector.fetch(stream, None).messages:
+                assert threads[polled.platform_id] == polled.conversation_id, polled
 
     # Polling remains the safety net: it lists every message again and stores none twice.
     for name, _, _, _, streams in ACCOUNTS:

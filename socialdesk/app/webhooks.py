@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 
@@ -23,7 +23,7 @@ from socialdesk.core.settings import AccountConfig, MissingSecret
 from socialdesk.desk.context import Desk
 from socialdesk.desk.intake import store_page
 from socialdesk.store.db import rows_changed
-from socialdesk.store.models import Account, Message
+from socialdesk.store.models import Account, Conversation, Message
 
 log = logging.getLogger(__name__)
 # Which option names the account a delivery's entry is for.
@@ -102,6 +102,39 @@ def _lookup(desk: Desk, account: AccountConfig, event: Event) -> InboundMessage 
     return found if isinstance(found, InboundMessage) else None
 
 
+def _stored_thread(desk: Desk, account: AccountConfig, author_id: str) -> str | None:
+    """The conversation this person's direct messages are already filed under, if any."""
+    with desk.sessions() as session:
+        return session.scalar(
+            select(Conversation.platform_thread_id)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .join(Account, Account.id == Message.account_id)
+            .where(Account.name == account.name, Message.kind == "dm",
+                   Message.author_id == author_id)
+            .order_by(Message.id.desc()).limit(1))
+
+
+def _threaded(desk: Desk, account: AccountConfig, message: InboundMessage) -> InboundMessage:
+    """A pushed direct message filed under Graph's conversation id, as polling files it.
+
+    The push names only the person: the conversation is the one their messages are stored
+    under already, else Graph's look-up (asked once per person, the connector keeps it).
+    Without either it keeps the parser's Page:person pair, which is stable too."""
+    provisional = message.conversation_id
+    thread = _stored_thread(desk, account, message.author_id)
+    if thread is None or thread == provisional:
+        lookup = getattr(desk.connector(account.name), "conversation_with", None)
+        try:
+            thread = lookup(message.author_id) if lookup is not None else None
+        except (ConnectorError, BadItem) as exc:
+            log.warning("%s: conversation of %s not found: %s", account.name,
+                        message.author_id, getattr(exc, "reason", exc))
+            thread = None
+    if not isinstance(thread, str) or not thread:
+        return message
+    return replace(message, conversation_id=thread)
+
+
 def _mine(message: InboundMessage, own: Iterable[str]) -> bool:
     mine = set(own)
     return message.author_id in mine or message.author_handle.lower() in mine
@@ -133,6 +166,8 @@ def receive_meta(desk: Desk, body: object, *,
         if _mine(message, own_identities(account)):
             own += 1  # the desk's own reply, pushed back: never a new message
             continue
+        if message.kind == "dm":
+            message = _threaded(desk, account, message)
         to_store[(account.name, event.stream)].append(message)
     stored = duplicates = hidden = 0
     stored_ids: list[tuple[str, str]] = []

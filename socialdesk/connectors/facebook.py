@@ -19,6 +19,7 @@ from socialdesk.connectors.graph import (
     GraphClient,
     Parent,
     conversation_fields,
+    conversation_with,
     created_id,
     messaging_window,
     next_after,
@@ -129,6 +130,7 @@ class FacebookConnector(Connector):
         self.now = now or utc_now
         self.graph = GraphClient(account, session, self.now, "page_access_token")
         self.page_id = str(account.options.get("page_id", "") or "")
+        self._threads: dict[str, str] = {}  # person -> conversation id, for pushes
         self.posts_per_scan = int(account.options.get("posts_per_scan", POSTS_PER_SCAN))
 
     def _page(self) -> str:
@@ -195,6 +197,11 @@ class FacebookConnector(Connector):
             message["recipient"] = {"comment_id": target.platform_id}
         body = self.graph.post_json(f"{self._page()}/messages", message)
         return SendResult(created_id(body, "message_id"))
+
+    def conversation_with(self, user_id: str) -> str | None:
+        """The Messenger conversation with `user_id` (a page-scoped id), as polling names it."""
+        return conversation_with(self.graph, self._page(), user_id, "messenger",
+                                 self._threads)
 
     def post(self, text: str, idempotency_key: str = "") -> SendResult:
         self.require_text(text, 63_206)

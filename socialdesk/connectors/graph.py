@@ -292,6 +292,28 @@ def message_attachments(message: Mapping[str, Any]) -> list[Attachment]:
     return found
 
 
+# People whose conversation id a connector remembers; beyond it the memory starts again.
+THREADS_KEPT = 10_000
+
+
+def conversation_with(graph: GraphClient, page_id: str, user_id: str, platform: str,
+                      known: dict[str, str]) -> str | None:
+    """Graph's id of the Page's conversation with one person (`platform` messenger or
+    instagram), the thread polling files their messages under: a messaging webhook names
+    only the person. Asked once per person; `known` keeps the answers."""
+    if user_id in known:
+        return known[user_id]
+    body = graph.get(f"{page_id}/conversations", {"user_id": user_id, "platform": platform,
+                                                  "fields": "id"})
+    for raw in data_list(body):
+        if isinstance(raw, Mapping) and maybe_text(raw, "id"):
+            if len(known) >= THREADS_KEPT:
+                known.clear()
+            known[user_id] = maybe_text(raw, "id")
+            return known[user_id]
+    return None
+
+
 def conversation_fields(platform: str = "facebook") -> str:
     """Fields of a conversation listing; Instagram messages also name the story they
     mention or answer."""

@@ -20,6 +20,7 @@ from socialdesk.connectors.graph import (
     GraphClient,
     Parent,
     conversation_fields,
+    conversation_with,
     created_id,
     messaging_window,
     next_after,
@@ -125,6 +126,7 @@ class InstagramConnector(Connector):
         self.graph = GraphClient(account, session, self.now, "access_token")
         self.user_id = str(account.options.get("ig_user_id", "") or "")
         self.page_id = str(account.options.get("page_id", "") or "")
+        self._threads: dict[str, str] = {}  # person -> conversation id, for pushes
         self.posts_per_scan = int(account.options.get("posts_per_scan", POSTS_PER_SCAN))
         self.own = own_identities(account)
 
@@ -205,6 +207,14 @@ class InstagramConnector(Connector):
         else:
             body = self.graph.post(f"{target.platform_id}/replies", {"message": text})
         return SendResult(created_id(body))
+
+    def conversation_with(self, user_id: str) -> str | None:
+        """The Instagram Direct conversation with `user_id` (an Instagram-scoped id), as
+        polling names it; None without the linked Page that Direct needs."""
+        if not self.page_id:
+            return None
+        return conversation_with(self.graph, self.page_id, user_id, "instagram",
+                                 self._threads)
 
     def mentioned(self, media_id: str, comment_id: str = "") -> InboundMessage:
         """The comment or caption behind a `mentions` webhook, which names only its ids."""

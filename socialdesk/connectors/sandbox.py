@@ -119,10 +119,23 @@ class SandboxConnector(Connector):
             raw={k: row[k] for k in ("platform_id", "kind", "text", "created_at")},
         )
 
+    def conversation_with(self, user_id: str) -> str | None:
+        """The direct conversation with `user_id`, as Graph's look-up gives it."""
+        if self.as_platform not in ("facebook", "instagram"):
+            return None
+        self._refuse_if_revoked()
+        return direct_thread(self.account.name, user_id)
+
+    def _refuse_if_revoked(self) -> None:
+        """A look-up a push needs fails as the real one would with a revoked token; it
+        leaves the faults queued for the polls alone."""
+        if self.network.has_fault(self.account.name, "revoked"):
+            raise Permanent("HTTP 401: access token revoked (sandbox)")
+
     def mentioned(self, media_id: str, comment_id: str = "") -> InboundMessage:
         """The mention behind an Instagram `mentions` webhook, read by its ids as the real
         connector reads it from the Graph API."""
-        self._fault("mentions")
+        self._refuse_if_revoked()
         row = self.network.message(self.account.name, comment_id or media_id, self.now())
         if row is None or row["malformed"]:
             raise Rejected(f"mention {comment_id or media_id} cannot be loaded (sandbox)")
@@ -201,7 +214,14 @@ def graph_thread(as_platform: str, row: Mapping[str, Any]) -> tuple[str, str | N
             and row["kind"] in ("comment", "reply"):
         post = f"{row['conversation_id']}-post"
         return post, row["in_reply_to"] or post
+    if as_platform in ("facebook", "instagram") and row["stream"] == "dms":
+        # Messenger and Instagram Direct keep one conversation per person and Page.
+        return direct_thread(row["account"], row["author_id"]), row["in_reply_to"]
     return str(row["conversation_id"]), row["in_reply_to"]
+
+
+def direct_thread(account: str, author_id: str) -> str:
+    return f"t_{account}_{author_id}"
 
 
 def _decode(cursor: str | None) -> tuple[float, int]:

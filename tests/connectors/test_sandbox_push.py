@@ -174,3 +174,13 @@ def test_a_messenger_delivery_has_meta_s_shape_and_milliseconds() -> None:
     event = body["entry"][0]["messaging"][0]
     assert event["message"] == {"mid": "m1", "text": "halo"}
     assert event["timestamp"] == 1_796_000_400_000 and event["recipient"] == {"id": "1"}
+
+
+def test_direct_messages_keep_one_conversation_per_person_which_a_push_can_look_up(
+        network: SandboxNetwork, clock: FixedClock) -> None:
+    network.add_message(message("sb-fb", "dms", "dm", "Siti", 9, "Sudah bisa"), "sb-fb-again")
+    seen = polled(network, clock, "sb-fb")
+    first, again = seen["sb-fb-0003"], seen["sb-fb-again"]
+    assert first.conversation_id == again.conversation_id
+    connector = SandboxConnector(sandbox_account("sb-fb", network), now=clock)
+    assert connector.conversation_with(first.author_id) == first.conversation_id

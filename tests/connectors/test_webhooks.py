@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
@@ -19,11 +20,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from socialdesk.connectors.meta_webhooks import parse_delivery, signature_ok
+from socialdesk.connectors.types import InboundMessage, Page
 from socialdesk.core.settings import parse_settings, secret_env_name
 from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
+from socialdesk.desk.intake import store_page
 from socialdesk.desk.poll import poll_stream
-from socialdesk.store.models import Message
+from socialdesk.store.models import Account, Message
 from socialdesk.web.webhooks import PATH, webhook_routes
 
 from .support import FIXTURES, load
@@ -198,3 +201,57 @@ def test_a_pushed_photo_comment_says_what_was_sent() -> None:
     assert event.message is not None
     assert event.message.text == "and the next one [gambar]"
     assert event.message.kind == "comment"
+
+
+CONVERSATIONS = re.compile(GRAPH + "12345654332/conversations")
+# Graph's answer to GET /{page-id}/conversations?user_id=...: the conversation's id, as in
+# the recorded conversation listings.
+THREAD = {"data": [{"id": "t_587956915396498"}]}
+
+
+def thread_of(desk: Desk, platform_id: str) -> str:
+    with desk.sessions() as session:
+        message = session.scalars(select(Message).where(Message.platform_id == platform_id)).one()
+        assert message.conversation is not None
+        return message.conversation.platform_thread_id
+
+
+def pushed_dm(mid: str, text: str) -> bytes:
+    body = load("facebook/restfb/webhooks/messaging-message-basic.json")
+    body["entry"][0]["messaging"][0]["message"].update(mid=mid, text=text)
+    return json.dumps(body).encode()
+
+
+def test_pushed_messenger_messages_are_filed_under_graph_s_conversation_asked_once(
+        client: TestClient, desk: Desk, rsps: responses.RequestsMock) -> None:
+    rsps.add("GET", CONVERSATIONS, json=THREAD)
+    for mid, text in (("mid.1", "halo min"), ("mid.2", "tolong dibantu")):
+        body = pushed_dm(mid, text)
+        assert client.post(PATH, content=body, headers=sign(body)).json()["stored"] == 1
+    assert thread_of(desk, "mid.1") == thread_of(desk, "mid.2") == "t_587956915396498"
+    [asked] = rsps.calls
+    query = parse_qs(urlparse(asked.request.url or "").query)
+    assert (query["user_id"], query["platform"]) == (["987654321432"], ["messenger"])
+
+
+def test_a_push_joins_the_conversation_polling_filed_the_person_under(
+        client: TestClient, desk: Desk, rsps: responses.RequestsMock) -> None:
+    polled = InboundMessage(platform="facebook", stream="dms", platform_id="m_polled",
+                            kind="dm", author_id="987654321432", author_handle="Siti",
+                            text="pagi", created_at=NOW, conversation_id="t_233782918546745")
+    with desk.sessions() as session, session.begin():
+        account = session.scalars(select(Account).where(Account.name == "fb-chat")).one()
+        store_page(session, account, "dms", Page((polled,), None), now=NOW,
+                   calendar=desk.calendar, response_hours=1.0)
+    body = pushed_dm("mid.3", "masih menunggu")
+    client.post(PATH, content=body, headers=sign(body))
+    assert thread_of(desk, "mid.3") == "t_233782918546745"
+    assert len(rsps.calls) == 0, "a person already threaded costs no Graph call"
+
+
+def test_a_push_whose_conversation_cannot_be_found_is_still_stored_and_threaded(
+        client: TestClient, desk: Desk, rsps: responses.RequestsMock) -> None:
+    rsps.add("GET", CONVERSATIONS, status=500, json={"error": {"message": "down", "code": 2}})
+    body = pushed_dm("mid.4", "halo")
+    assert client.post(PATH, content=body, headers=sign(body)).json()["stored"] == 1
+    assert thread_of(desk, "mid.4") == "12345654332:987654321432"
