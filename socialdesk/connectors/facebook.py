@@ -40,6 +40,7 @@ from socialdesk.connectors.items import (
 )
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger
+from socialdesk.connectors.meta_permissions import permission_problems
 from socialdesk.connectors.types import (
     Attachment,
     Connector,
@@ -249,9 +250,11 @@ class FacebookConnector(Connector):
             return [f"page token rejected: {exc.reason}"]
         if str(me.get("id")) != self.page_id:
             problems.append(f"token answers for {me.get('id')}, not page {self.page_id}")
-        if "comments" in self.account.streams:
+        streams = self.account.streams or self.streams
+        problems += permission_problems(self.graph, "facebook", streams)
+        if "comments" in streams:
             problems += self._probe_moderation()
-        if "dms" in self.account.streams:
+        if "dms" in streams:
             problems += self.graph.probe(f"{self.page_id}/conversations", {"limit": 1},
                                          "reading Messenger (pages_messaging)")
         return problems

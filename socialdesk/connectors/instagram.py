@@ -40,6 +40,7 @@ from socialdesk.connectors.items import (
 )
 from socialdesk.connectors.items import text_field as need
 from socialdesk.connectors.ledger import Ledger
+from socialdesk.connectors.meta_permissions import permission_problems
 from socialdesk.connectors.types import (
     Connector,
     InboundMessage,
@@ -300,13 +301,15 @@ class InstagramConnector(Connector):
         if me.get("username") and me.get("username") != self.account.handle:
             problems.append(f"ig_user_id belongs to @{me.get('username')}, "
                             f"not @{self.account.handle}")
-        if "comments" in self.account.streams:
+        streams = self.account.streams or self.streams
+        problems += permission_problems(self.graph, "instagram", streams)
+        if "comments" in streams:
             problems += self.graph.probe(f"{self.user_id}/media", {"limit": 1},
                                          "reading media (instagram_basic)")
-        if "mentions" in self.account.streams:
+        if "mentions" in streams:
             problems += self.graph.probe(f"{self.user_id}/tags", {"limit": 1},
                                          "reading tags (instagram_manage_comments)")
-        if "dms" in self.account.streams:
+        if "dms" in streams:
             problems += self.graph.probe(f"{self.page_id}/conversations",
                                          {"platform": "instagram", "limit": 1},
                                          "reading Direct (instagram_manage_messages)")

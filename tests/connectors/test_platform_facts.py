@@ -271,8 +271,15 @@ def test_a_comment_mention_is_read_by_its_ids_and_answered_on_the_mentions_edge(
 
 # -- 8. moderation rights ----------------------------------------------------------------------
 
+# Graph's debug_token answer for a Page token with every permission the desk needs.
+ALL_SCOPES = {"data": {"type": "PAGE", "is_valid": True, "scopes": [
+    "pages_read_engagement", "pages_read_user_content", "pages_manage_engagement",
+    "pages_messaging", "pages_show_list"]}}
+
+
 def test_accounts_check_names_a_page_token_that_cannot_moderate(
         rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    rsps.add("GET", graph("debug_token"), json=ALL_SCOPES)
     rsps.add("GET", graph(PAGE), json={"id": PAGE, "name": "MyLife"})
     # Recorded: a comments listing read without moderation rights has no ids or authors.
     without_ids = load("facebook/python-facebook/comments/comments_p1.json")
@@ -288,6 +295,7 @@ def test_accounts_check_names_a_page_token_that_cannot_moderate(
 
 def test_accounts_check_passes_a_page_token_that_sees_comment_ids(
         rsps: responses.RequestsMock, clock: FixedClock) -> None:
+    rsps.add("GET", graph("debug_token"), json=ALL_SCOPES)
     rsps.add("GET", graph(PAGE), json={"id": PAGE, "name": "MyLife"})
     listing = load("facebook/python-facebook/history/b87bb290/comment_by_parent_p1.json")
     rsps.add("GET", graph(f"{PAGE}/feed"),
