@@ -35,16 +35,16 @@ from socialdesk.app.views import (
     show,
     ticket_detail,
 )
-from socialdesk.connectors import connector_class
 from socialdesk.core.catalog import Catalog
 from socialdesk.core.vocab import PENDING_REPLY_STATES, channel_of
 from socialdesk.desk.context import Desk
-from socialdesk.desk.outbox import queue_reply
 from socialdesk.desk.tickets import STATE_WORDS, change_state
 from socialdesk.desk.tickets import open_ticket as open_ticket_row
-from socialdesk.rules.replies import ReplyBlocked, ReplyError
 from socialdesk.rules.types import PUBLIC_KINDS
 from socialdesk.store.models import AuditLog, Message, Reply, Ticket, TicketEvent
+
+# The outbox, the connectors (HTTP libraries) and the templates (Jinja2) are imported by the
+# functions that write: `queue` and `show`, which the shell runs most, start without them.
 
 OPEN_TICKET_STATES = ("open", "in_progress")
 SETTABLE_TICKET_STATES = ("in_progress", "resolved", "closed")
@@ -131,6 +131,8 @@ def _reply_once(desk: Desk, session: Session, message_id: int, *, actor: str,
         if not verdict.ok:
             raise ReplyRefused(verdict.reasons)
     kind = "private" if private and message.kind in PUBLIC_KINDS else "reply"
+    from socialdesk.connectors import connector_class
+
     if kind == "private" and "private_reply" not in connector_class(message.platform).capabilities:
         # Refused now, not at send time when the agent has moved on.
         raise InvalidRequest(f"{message.platform} has no private replies: answer in public "
@@ -159,6 +161,8 @@ def draft(desk: Desk, message_id: int, template: str) -> str:
 def _queue_numbered(session: Session, message: Message, *, text: str, kind: str,
                     template: str | None, actor: str, now: datetime) -> Reply:
     """Queue under `agent:{message id}:{n}`, n one past the agent replies already there."""
+    from socialdesk.desk.outbox import queue_reply
+
     prefix = f"agent:{message.id}:"
     taken = int(session.scalar(select(func.count()).select_from(Reply).where(
         Reply.message_id == message.id, Reply.idempotency_key.like(prefix + "%"))) or 0)
@@ -204,6 +208,8 @@ def escalate(
                 "escalate without --service/--item")
         reply_id = None
         if ticket is None:
+            from socialdesk.desk.outbox import queue_reply
+
             ticket = open_ticket_row(
                 session, message=message, service_id=service_id, item_id=item_id,
                 catalog=desk.catalog, calendar=desk.calendar, now=now, actor=actor)
@@ -305,6 +311,8 @@ def _tell_requester(desk: Desk, session: Session, ticket: Ticket, *, actor: str,
                        _context(desk, ticket, now))
     except (ReplyRefused, InvalidRequest):
         return None
+    from socialdesk.desk.outbox import queue_reply
+
     return queue_reply(
         session, account_id=message.account_id, message_id=message.id, text=body,
         idempotency_key=f"ticket-status:{ticket.number}:{event}",
@@ -342,6 +350,8 @@ def _context(desk: Desk, ticket: Ticket | None, now: datetime) -> dict[str, Any]
 
 
 def _render(desk: Desk, template: str, channel: str, context: Mapping[str, Any]) -> str:
+    from socialdesk.rules.replies import ReplyBlocked, ReplyError
+
     try:
         return desk.replies.render(template, channel=channel, **context)
     except ReplyBlocked as exc:

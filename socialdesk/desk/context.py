@@ -8,26 +8,72 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialdesk.connectors import connector_for
-from socialdesk.connectors.types import Connector
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.core.clock import WorkingCalendar
 from socialdesk.core.settings import AccountConfig, Settings
 from socialdesk.core.vocab import Channel, channel_of
-from socialdesk.desk.usage import DbUsage
-from socialdesk.rules.assess import Triage
-from socialdesk.rules.guard import Guard
-from socialdesk.rules.replies import Replies
 from socialdesk.store.db import make_engine, session_factory
+
+if TYPE_CHECKING:  # imported where first used: a command that only reads never pays for them
+    from socialdesk.connectors.types import Connector
+    from socialdesk.rules.assess import Triage
+    from socialdesk.rules.guard import Guard
+    from socialdesk.rules.replies import Replies
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
+
+class _OnFirstUse(Generic[T]):
+    """A Desk part read from the settings' files the first time it is asked for.
+
+    Compiling the guard's patterns and the reply templates takes longer than the rest of a
+    shell command that lists the queue, so only the commands and workers that use them pay.
+    As a dataclass field it is still a constructor argument: a part given there is kept
+    as given (tests hand in their own), None means "read it when needed".
+    """
+
+    def __init__(self, build: Callable[[Desk], T]) -> None:
+        self._build = build
+        self._slot = ""
+
+    def __set_name__(self, owner: type[Desk], name: str) -> None:
+        self._slot = "_" + name
+
+    @overload
+    def __get__(self, desk: None, owner: type[Desk]) -> None: ...
+    @overload
+    def __get__(self, desk: Desk, owner: type[Desk]) -> T: ...
+    def __get__(self, desk: Desk | None, owner: type[Desk]) -> T | None:
+        if desk is None:  # asked by @dataclass for the field's default
+            return None
+        value: T | None = desk.__dict__.get(self._slot)
+        if value is None:
+            value = self._build(desk)
+            desk.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, desk: Desk, value: T | None) -> None:
+        desk.__dict__[self._slot] = value
+
+
+def _load_guard(desk: Desk) -> Guard:
+    from socialdesk.rules.guard import Guard
+
+    return Guard.load(desk.settings.guard_path)
+
+
+def _load_replies(desk: Desk) -> Replies:
+    from socialdesk.rules.replies import Replies
+
+    s = desk.settings
+    return Replies.load(s.replies_dir, desk.guard, zone=s.working_hours.timezone)
 
 
 def wall_clock() -> datetime:
@@ -45,8 +91,8 @@ class Desk:
     sessions: sessionmaker[Session]
     calendar: WorkingCalendar
     catalog: Catalog
-    guard: Guard
-    replies: Replies
+    guard: _OnFirstUse[Guard] = _OnFirstUse(_load_guard)
+    replies: _OnFirstUse[Replies] = _OnFirstUse(_load_replies)
     now: Clock = wall_clock
     worker_id: str = field(default_factory=default_worker_id)
     connector_options: dict[str, Any] = field(default_factory=dict)
@@ -57,6 +103,8 @@ class Desk:
     def triage(self) -> Triage:
         """The rules, loaded on first use: shell commands that only read never pay for it."""
         if self._triage is None:
+            from socialdesk.rules.assess import Triage
+
             s = self.settings
             self._triage = Triage.load(catalog=self.catalog, rules_dir=s.rules_dir,
                                        guard=self.guard, lexicon_dir=s.lexicon_dir)
@@ -65,15 +113,13 @@ class Desk:
     @classmethod
     def from_settings(cls, settings: Settings, *, now: Clock = wall_clock,
                       engine: Engine | None = None, worker_id: str | None = None) -> Desk:
+        """The desk the settings describe; the guard, the reply templates and the rules
+        are read on first use (see _OnFirstUse)."""
         engine = engine or make_engine(settings.database_url)
-        catalog = load_catalog(settings.catalog_path)
-        guard = Guard.load(settings.guard_path)
         return cls(
             settings=settings, engine=engine, sessions=session_factory(engine),
             calendar=WorkingCalendar.from_settings(settings.working_hours),
-            catalog=catalog, guard=guard,
-            replies=Replies.load(settings.replies_dir, guard,
-                                 zone=settings.working_hours.timezone), now=now,
+            catalog=load_catalog(settings.catalog_path), now=now,
             worker_id=worker_id or default_worker_id(),
         )
 
@@ -86,6 +132,9 @@ class Desk:
     def connector(self, name: str) -> Connector:
         """The connector of an account, built on first use and kept for the process."""
         if name not in self._connectors:
+            from socialdesk.connectors import connector_for  # HTTP libraries: senders only
+            from socialdesk.desk.usage import DbUsage
+
             connector = connector_for(self.account_config(name), now=self.now)
             connector.attach_usage(DbUsage(self.sessions, self.now))
             self._connectors[name] = connector

@@ -1,0 +1,67 @@
+"""The Desk reads its guard, reply templates and rules when first asked for them: reading the
+queue, which agents run most, compiles none of them and imports no HTTP or template library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from socialdesk.core.settings import parse_settings
+from socialdesk.desk.context import Desk
+from socialdesk.rules.guard import Guard
+from socialdesk.rules.replies import Replies
+
+# What the queue must not pull in: the guard's and the templates' modules and the libraries
+# only senders need.
+NOT_FOR_READING = ("socialdesk.rules.guard", "socialdesk.rules.replies", "socialdesk.rules.assess",
+                   "socialdesk.desk.outbox", "socialdesk.connectors", "jinja2", "requests")
+
+
+def _settings_for(tmp_path: Path) -> Path:
+    config = tmp_path / "socialdesk.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "desk.db"}"\n',
+                      encoding="utf-8")
+    return config
+
+
+def test_reading_the_queue_loads_no_guard_templates_or_connectors(tmp_path: Path) -> None:
+    config = _settings_for(tmp_path)
+    probe = (
+        "import json, sys\n"
+        "from socialdesk.core.settings import load_settings\n"
+        "from socialdesk.desk.context import Desk\n"
+        "from socialdesk.store.migrate import upgrade\n"
+        "from socialdesk.app import actions\n"
+        f"desk = Desk.from_settings(load_settings({str(config)!r}))\n"
+        "upgrade(desk.engine)\n"
+        "actions.queue(desk, actions.QueueFilter())\n"
+        f"print(json.dumps([m for m in {NOT_FOR_READING!r} if m in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_the_guard_and_templates_are_read_once_on_first_use(engine: Engine) -> None:
+    desk = Desk.from_settings(parse_settings({}, "test", None, {}), engine=engine)
+    assert vars(desk).get("_guard") is None and vars(desk).get("_replies") is None
+    guard = desk.guard
+    assert isinstance(guard, Guard)
+    assert desk.guard is guard
+    replies = desk.replies
+    assert isinstance(replies, Replies)
+    assert desk.replies is replies
+    assert replies.render("greeting", channel="x")  # the templates work with the lazy guard
+
+
+def test_parts_given_to_the_constructor_are_kept(engine: Engine) -> None:
+    built = Desk.from_settings(parse_settings({}, "test", None, {}), engine=engine)
+    mine = Guard.load(built.settings.guard_path)
+    desk = Desk(settings=built.settings, engine=engine, sessions=built.sessions,
+                calendar=built.calendar, catalog=built.catalog, guard=mine)
+    assert desk.guard is mine
+    assert desk.replies.guard is mine
