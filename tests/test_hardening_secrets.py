@@ -22,9 +22,10 @@ TOKEN = "EAABwzLixnjYBAOZCsangatRahasia42"
 
 def test_it_scrubs_a_token_a_server_echoes_in_part() -> None:
     Secret(TOKEN, "SOCIALDESK_FB_MAIN_PAGE_TOKEN").reveal()
-    assert redact(f"page token rejected: HTTP 503: tok {TOKEN[:10]}…") == (
-        "page token rejected: HTTP 503: tok ********…")
-    assert TOKEN[-8:] not in redact(f"token …{TOKEN[-8:]} expired")
+    # Other tests may have revealed short secrets too: only the token's parts are checked.
+    echoed = redact(f"HTTP 503: tok {TOKEN[:10]}…")
+    assert TOKEN[:6] not in echoed and echoed.endswith("********…")
+    assert TOKEN[-6:] not in redact(f"token …{TOKEN[-8:]} expired")
 
 
 def test_it_scrubs_a_percent_encoded_secret_from_a_debug_line() -> None:
@@ -35,8 +36,11 @@ def test_it_scrubs_a_percent_encoded_secret_from_a_debug_line() -> None:
 
 def test_it_scrubs_a_short_secret_only_where_it_stands_alone() -> None:
     Secret("k7Q", "SOCIALDESK_TEST_PIN").reveal()
-    assert redact("pin k7Q refused; k7Qx and ak7Q are other words") == (
-        "pin ******** refused; k7Qx and ak7Q are other words")
+    scrubbed = redact("pin k7Q refused; k7Qx and ak7Q are other words")
+    assert " k7Q " not in scrubbed and "******** refused" in scrubbed
+    assert "k7Qx" in scrubbed and "ak7Q" in scrubbed
+    Secret("q", "SOCIALDESK_TEST_ONE").reveal()  # too short to tell from text: left alone
+    assert redact("platform x, q and q") == "platform x, q and q"
 
 
 def test_it_scrubs_what_every_command_prints() -> None:

@@ -4,7 +4,8 @@ A secret is found whole, percent-encoded (as in a debug log of a query string), 
 part: a server that echoes a token often cuts it ("tok EAAB…") or shows its end; any run of
 at least PARTIAL characters from the secret's start or end is removed. A secret shorter
 than that is removed only where it stands alone (not inside a longer word), so that a
-four-character PIN does not blank every word that happens to contain it.
+four-character PIN does not blank every word that happens to contain it; one of one or two
+characters cannot be told from ordinary text and is not scrubbed (no platform issues such).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import quote, quote_plus
 
 MASK = "********"
 PARTIAL = 6
+SHORTEST = 3
 
 _WHOLE: set[str] = set()
 _SHORT: dict[str, re.Pattern[str]] = {}
@@ -22,7 +24,7 @@ _SHORT: dict[str, re.Pattern[str]] = {}
 def remember(value: str) -> None:
     """Scrub `value` from every later text (call wherever a secret is read or obtained)."""
     value = value.strip()
-    if not value:
+    if len(value) < SHORTEST:
         return
     if len(value) < PARTIAL:
         _SHORT.setdefault(value, re.compile(
