@@ -43,7 +43,7 @@ def sync_accounts(settings: Settings) -> list[str]:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from socialdesk.store.db import make_engine
+    from socialdesk.store.db import make_engine, refresh_statistics
     from socialdesk.store.migrate import current_revision, upgrade
 
     target = find_config(args.config) or Path.cwd() / CONFIG_NAME
@@ -63,6 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
+        refresh_statistics(engine)  # new indexes are used from the first query on
         print(f"database: {engine.url.render_as_string(hide_password=True)} "
               f"at schema {current_revision(engine)}")
     finally:
@@ -76,7 +77,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from socialdesk.store.db import make_engine
+    from socialdesk.store.db import make_engine, refresh_statistics
     from socialdesk.store.migrate import current_revision, upgrade
 
     settings = settings_from(args)
@@ -84,6 +85,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     try:
         before = current_revision(engine)
         upgrade(engine)
+        refresh_statistics(engine)  # new indexes are used from the first query on
         after = current_revision(engine)
     finally:
         engine.dispose()

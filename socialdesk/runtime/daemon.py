@@ -27,6 +27,7 @@ from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import STALE_AFTER
 from socialdesk.desk.poll import poll_stream
 from socialdesk.runtime.leader import Leadership, dead_local_process
+from socialdesk.store.db import refresh_statistics
 from socialdesk.store.models import Account
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class Daemon:
     def retention_job(self) -> Any:
         return retention.purge(self.desk)
 
+    def statistics_job(self) -> Any:
+        refresh_statistics(self.desk.engine)  # the queue's plans follow the table's growth
+        return None
+
     def leadership_job(self) -> Any:
         was = self.leadership.is_leader
         now = self.leadership.refresh()
@@ -221,6 +226,7 @@ JOBS: tuple[Job, ...] = (
     Job("digest", "sla", lambda i: i.digest, Daemon.digest_job),
     # Personal data past its retention time (idempotent: two processes purge nothing twice).
     Job("retention", "sla", lambda _: RETENTION_EVERY, Daemon.retention_job),
+    Job("statistics", "sla", lambda _: RETENTION_EVERY, Daemon.statistics_job),
 )
 
 

@@ -91,6 +91,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+# Rows SQLite's ANALYZE reads per index: enough for the planner to tell a partial index on
+# the few open messages from a scan of all of them, and quick on a database of millions.
+ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Bring the planner's statistics up to date, so that it reads the queue from the partial
+    indexes on the open states (migration 0006) rather than scanning every message.
+
+    Run after a schema upgrade and once a day by the daemon, not on connect: on a large
+    database it reads a sample of every index. SQLite plans without statistics until
+    ANALYZE first runs, and its PRAGMA optimize (before 3.46) only revisits tables queried
+    on its own connection, which a fresh one has not; so a bounded ANALYZE does both jobs.
+    PostgreSQL's autovacuum analyses in time, but only once enough rows have changed.
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        conn.exec_driver_sql("ANALYZE")
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
