@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	# An editable install leaves the sources uncompiled, and a shell whose environment says
+	# PYTHONDONTWRITEBYTECODE would compile them again at every command (about 50 ms).
+	$(BIN)/python -m compileall -q socialdesk
 	touch $(STAMP)
 
 # requirements.lock from pyproject.toml's bounds (the newest versions inside them), with hashes.
