@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -62,3 +63,20 @@ def test_the_day_has_a_broadcast_and_ends_with_its_digest(tmp_path: Path) -> Non
             f"dijawab") in text
     assert f"; {breaches.group(1)} pelanggaran." in text
     assert "#1 Layanan libur Natal: terbit — demo-x: terkirim; demo-fb: terkirim" in text
+
+
+def test_a_reply_line_never_prints_before_the_message_it_answers() -> None:
+    from types import SimpleNamespace
+
+    from socialdesk.demo.day import Printer
+
+    out = io.StringIO()
+    clock = SimpleNamespace(now=lambda: datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    printer = Printer(clock, out)  # type: ignore[arg-type]
+    printer._after_message(7, "-> greeting: Hai Kak")
+    assert out.getvalue() == ""
+    printer.line("<- X mention @a: halo")
+    printer._announced(7)
+    printer._after_message(None, "-> broadcast #1 published")
+    lines = [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == ["<- X mention @a: halo", "-> greeting: Hai Kak", "-> broadcast #1 published"]

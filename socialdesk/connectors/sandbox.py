@@ -90,7 +90,8 @@ class SandboxConnector(Connector):
     def fetch(self, stream: str, cursor: str | None) -> Page:
         self.require_stream(stream)
         after = _decode(cursor)
-        self._malformed_next = False
+        # A "malformed" fault breaks the next item the platform delivers, which may come
+        # several polls later: the flag waits for it instead of being spent on an empty poll.
         self._fault(stream)
         rows = self.network.visible(self.account.name, stream, after, self.now(), PAGE_SIZE)
         messages: list[InboundMessage] = []

@@ -109,6 +109,10 @@ class Printer:
         self.out = out
         self.lock = threading.Lock()
         self.push = push
+        # The outbox may send a reply before the triage job has printed the message it
+        # answers (they run on different threads): such lines wait for their message.
+        self.announced: set[int] = set()
+        self.waiting: dict[int, list[str]] = {}
 
     def line(self, text: str) -> None:
         stamp = self.desk.now().astimezone(WIB).strftime("%H:%M")
@@ -147,6 +151,23 @@ class Printer:
             self.line(f"<- {platform:<9} {message.kind:<7} {via:<11} @{message.author_handle}: "
                       f"{text[:60]}{'…' if len(text) > 60 else ''}")
             self.line(f"   triage: {message.intent}, {outcome.action}, service {where}{extra}")
+        self._announced(outcome.message_id)
+
+    def _announced(self, message_id: int) -> None:
+        """The message is on screen: print what waited for it."""
+        with self.lock:
+            self.announced.add(message_id)
+            held = self.waiting.pop(message_id, [])
+        for text in held:
+            self.line(text)
+
+    def _after_message(self, message_id: int | None, text: str) -> None:
+        """Print `text` now, or once the message it answers has been printed."""
+        with self.lock:
+            if message_id is not None and message_id not in self.announced:
+                self.waiting.setdefault(message_id, []).append(text)
+                return
+        self.line(text)
 
     def _published(self, done: Published) -> None:
         view = broadcasts.get(self.desk, done.broadcast_id)
@@ -160,13 +181,16 @@ class Printer:
             if reply is None:
                 return
             if outcome.state == "sent" and reply.kind == "hide":
-                self.line("-> comment hidden (it carried personal data)")
+                text = "-> comment hidden (it carried personal data)"
             elif outcome.state == "sent":
-                self.line(f"-> {reply.template or reply.kind}: {reply.text[:90]}…")
+                text = f"-> {reply.template or reply.kind}: {reply.text[:90]}…"
             elif outcome.state == "held":
-                self.line(f"-> held for a supervisor: {outcome.detail}")
+                text = f"-> held for a supervisor: {outcome.detail}"
             elif outcome.state == "queued":
-                self.line(f"-> send postponed: {outcome.detail}")
+                text = f"-> send postponed: {outcome.detail}"
+            else:
+                return
+            self._after_message(reply.message_id, text)
 
 
 def seed_earlier_tickets(desk: Desk) -> None:

@@ -138,9 +138,14 @@ def demo_scenario(seed: int = 0) -> Scenario:
             offset=timedelta(minutes=minutes + jitter), platform_id=f"{account}-{index:04d}",
             conversation_id=thread or f"{account}-{index:04d}", in_reply_to=thread or None,
         ))
+    # One broken item of its own on Instagram at 10:15: the page around it is kept and the
+    # skip is shown, at any speed, and no real message is lost to it.
+    messages.append(ScenarioMessage(
+        account="demo-ig", stream="comments", kind="comment", author_handle="broken.item",
+        text="", offset=timedelta(minutes=135), platform_id="demo-ig-broken", malformed=True))
+    messages.sort(key=lambda m: m.offset)
     faults = (
         ScenarioFault("demo-x", "rate_limit", stream="mentions", count=1, retry_after=90),
-        ScenarioFault("demo-ig", "malformed", stream="comments", count=1),
     )
     return Scenario(ACCOUNTS, tuple(messages), faults)
 
