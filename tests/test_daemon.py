@@ -257,7 +257,9 @@ def test_it_sends_each_reply_once_with_two_outbox_workers_racing(
     rig = make_rig(engine, tmp_path)
     for n in range(80):
         name = ACCOUNTS[n % len(ACCOUNTS)][0]
-        rig.say(name, f"halo min selamat siang #{n}", at=timedelta(hours=4, minutes=n % 50))
+        # Eighty different people: one author's repeated greetings would go to a person.
+        rig.say(name, f"halo min selamat siang #{n}", at=timedelta(hours=4, minutes=n % 50),
+                author=f"warga_{n}")
     rig.clock.set(START + timedelta(hours=5))
     rig.poll_all()
     while triage.run_once(rig.desk):
