@@ -80,3 +80,17 @@ def test_a_reply_line_never_prints_before_the_message_it_answers() -> None:
     printer._after_message(None, "-> broadcast #1 published")
     lines = [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
     assert lines == ["<- X mention @a: halo", "-> greeting: Hai Kak", "-> broadcast #1 published"]
+
+
+def test_a_paused_clock_holds_its_start_until_it_runs() -> None:
+    import time
+
+    from socialdesk.demo.simclock import SimClock
+
+    start = datetime(2026, 11, 30, 0, 45, tzinfo=UTC)
+    clock = SimClock(start, speed=1200.0, paused=True)
+    time.sleep(0.05)
+    assert clock() == start
+    clock.run()
+    time.sleep(0.05)
+    assert clock() > start

@@ -322,7 +322,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sync_accounts(engine, settings)
-    clock = SimClock(DAY - LEAD_IN, speed=speed)
+    clock = SimClock(DAY - LEAD_IN, speed=speed, paused=True)
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id="demo:1")
     seed_earlier_tickets(desk)
     draft_broadcast(desk, out)
@@ -343,6 +343,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
                                               leadership=1.0, reconcile=2.0, poll_tick=tick),
                     on_event=printer)
     daemon.start()
+    clock.run()
     try:
         deadline = DAY - LEAD_IN + span
         give_up = time.monotonic() + span.total_seconds() / speed + 30

@@ -9,19 +9,30 @@ from datetime import datetime, timedelta
 
 
 class SimClock:
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+    """`paused=True` holds the clock at `start` until `run()`: set-up work before the day
+    (however slow the machine) then costs no simulated time."""
+
+    def __init__(self, start: datetime, speed: float = 1.0, *, paused: bool = False) -> None:
         if start.tzinfo is None:
             raise ValueError("the simulated clock needs an aware start time")
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.start = start
         self.speed = speed
-        self._origin = time.monotonic()
+        self._origin: float | None = None if paused else time.monotonic()
         self._offset = timedelta(0)
         self._lock = threading.Lock()
 
+    def run(self) -> None:
+        """Start a paused clock running from where it stands."""
+        with self._lock:
+            if self._origin is None:
+                self._origin = time.monotonic()
+
     def __call__(self) -> datetime:
         with self._lock:
+            if self._origin is None:
+                return self.start + self._offset
             elapsed = (time.monotonic() - self._origin) * self.speed
             return self.start + self._offset + timedelta(seconds=elapsed)
 
