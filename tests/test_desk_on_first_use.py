@@ -14,6 +14,7 @@ from socialdesk.core.settings import parse_settings
 from socialdesk.desk.context import Desk
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
+from socialdesk.rules.types import Verdict
 
 # What the queue must not pull in: the guard's and the templates' modules and the libraries
 # only senders need.
@@ -65,3 +66,29 @@ def test_parts_given_to_the_constructor_are_kept(engine: Engine) -> None:
                 calendar=built.calendar, catalog=built.catalog, guard=mine)
     assert desk.guard is mine
     assert desk.replies.guard is mine
+
+
+class _CountingGuard(Guard):
+    checked = 0
+
+    def check_outbound(self, text: str, *, channel: str) -> Verdict:
+        type(self).checked += 1
+        return super().check_outbound(text, channel=channel)
+
+
+def test_a_text_sent_again_is_judged_from_memory_by_the_same_guard(engine: Engine) -> None:
+    desk = Desk.from_settings(parse_settings({}, "test", None, {}), engine=engine)
+    desk.guard = _CountingGuard.load(desk.settings.guard_path)
+    _CountingGuard.checked = 0
+    blocked = "cek bit.ly/hadiah ya Kak"
+    first = desk.outbound_verdict(blocked, "facebook")
+    assert first == desk.guard.check_outbound(blocked, channel="facebook")
+    assert not first.ok
+    _CountingGuard.checked = 0
+    assert desk.outbound_verdict(blocked, "facebook") == first
+    assert _CountingGuard.checked == 0
+    desk.outbound_verdict(blocked, "twitter")  # another channel: its own verdict
+    assert _CountingGuard.checked == 1
+    desk.guard = _CountingGuard.load(desk.settings.guard_path)  # new rules: judged again
+    desk.outbound_verdict(blocked, "facebook")
+    assert _CountingGuard.checked == 2

@@ -9,7 +9,7 @@ import pytest
 from socialdesk.core import resources
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies, ReplyBlocked, ReplyError, render
-from socialdesk.rules.types import ACTIONS
+from socialdesk.rules.types import ACTIONS, Verdict
 
 WIB = timezone(timedelta(hours=7))
 CHANNELS = ("twitter", "instagram", "facebook", "youtube")
@@ -104,3 +104,47 @@ def test_it_refuses_an_index_naming_a_missing_template(tmp_path: Path) -> None:
     (directory / "greeting.j2").unlink()
     with pytest.raises(ReplyError, match="greeting"):
         Replies.load(directory)
+
+
+class _CountingGuard(Guard):
+    """The packaged guard, counting the texts it is asked about."""
+
+    checked = 0
+
+    def check_outbound(self, text: str, *, channel: str) -> Verdict:
+        type(self).checked += 1
+        return super().check_outbound(text, channel=channel)
+
+
+def _counting_replies() -> Replies:
+    guard = _CountingGuard.load(resources.default_path(resources.GUARD))
+    _CountingGuard.checked = 0
+    return Replies.load(guard=guard)
+
+
+def test_a_reply_rendered_again_with_the_same_values_is_not_checked_again() -> None:
+    replies = _counting_replies()
+    first = replies.render("escalate", channel="facebook", **CONTEXT)
+    assert replies.render("escalate", channel="facebook", **CONTEXT) == first
+    assert _CountingGuard.checked == 1
+    other = replies.render("escalate", channel="facebook", **{**CONTEXT, "ticket": "HAI-9"})
+    assert "HAI-9" in other and other != first
+    assert replies.render("escalate", channel="twitter", **CONTEXT) != first  # X's variant
+    assert _CountingGuard.checked == 3
+
+
+def test_a_kept_reply_tells_values_of_other_types_apart(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    (directory / "thanks.j2").write_text("Sama-sama Kak {{ n }}", encoding="utf-8")
+    replies = Replies.load(directory)
+    assert replies.render("thanks", channel="facebook", n=1).endswith("1")
+    assert replies.render("thanks", channel="facebook", n=True).endswith("True")
+
+
+def test_a_refused_reply_is_refused_every_time(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    (directory / "thanks.j2").write_text("Sama-sama Kak, cek {{ link }} ya", encoding="utf-8")
+    replies = Replies.load(directory)
+    for _ in range(2):
+        with pytest.raises(ReplyBlocked):
+            replies.render("thanks", channel="facebook", link="bit.ly/hadiah")

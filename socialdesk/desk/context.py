@@ -24,10 +24,14 @@ if TYPE_CHECKING:  # imported where first used: a command that only reads never 
     from socialdesk.rules.assess import Triage
     from socialdesk.rules.guard import Guard
     from socialdesk.rules.replies import Replies
+    from socialdesk.rules.types import Verdict
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+# Verdicts on outgoing texts kept per Desk: the bot's canned replies are a few texts sent
+# many times, and the guard's look at each is a tenth of what a send costs.
+VERDICTS_KEPT = 1024
 
 
 class _OnFirstUse(Generic[T]):
@@ -98,6 +102,8 @@ class Desk:
     connector_options: dict[str, Any] = field(default_factory=dict)
     _connectors: dict[str, Connector] = field(default_factory=dict, repr=False)
     _triage: Triage | None = field(default=None, repr=False)
+    _verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict, repr=False)
+    _verdicts_of: Guard | None = field(default=None, repr=False)
 
     @property
     def triage(self) -> Triage:
@@ -122,6 +128,21 @@ class Desk:
             catalog=load_catalog(settings.catalog_path), now=now,
             worker_id=worker_id or default_worker_id(),
         )
+
+    def outbound_verdict(self, text: str, channel: str) -> Verdict:
+        """The guard's verdict on `text` for `channel`, as guard.check_outbound gives it; a
+        text asked about before is answered from memory (the guard is pure)."""
+        guard = self.guard
+        if self._verdicts_of is not guard:  # another guard was set: its verdicts differ
+            self._verdicts, self._verdicts_of = {}, guard
+        key = (text, channel)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = guard.check_outbound(text, channel=channel)
+            if len(self._verdicts) >= VERDICTS_KEPT:
+                self._verdicts.clear()  # whole: safe while another thread reads it
+            self._verdicts[key] = verdict
+        return verdict
 
     def account_config(self, name: str) -> AccountConfig:
         for account in self.settings.accounts:

@@ -253,7 +253,7 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
 
     kind, target, text = job.kind, job.target, job.text
     if kind != "hide":
-        verdict = desk.guard.check_outbound(text, channel=desk.channel(job.account_name))
+        verdict = desk.outbound_verdict(text, desk.channel(job.account_name))
         # An approved broadcast may carry a link on X: its price was shown before approval.
         blocking = [r for r in verdict.reasons if not (kind == "post" and r == "link_on_x")]
         if not verdict.ok and blocking:

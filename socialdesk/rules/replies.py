@@ -27,6 +27,10 @@ from socialdesk.rules.guard import X_CHANNELS, Guard
 from socialdesk.rules.types import ACTIONS
 
 REPLY_ZONE = "Asia/Jakarta"
+# Rendered replies kept per Replies: most canned replies are the same text for every
+# message of a channel (only ticket numbers and times differ), and rendering one and passing
+# it through the guard is most of what triage spends per message.
+RENDERED_KEPT = 512
 # Context values given as moments; templates see them written out as slots.
 _SLOTS = {"next_open": "next_slot", "due": "due_slot"}
 _BLANKS = re.compile(r"[ \t]+")
@@ -101,6 +105,7 @@ class Replies:
         self.directory = directory
         self.specs = dict(specs)
         self.guard = guard
+        self._rendered: dict[tuple[Any, ...], str] = {}
         self._env = SandboxedEnvironment(
             loader=FileSystemLoader(str(directory)),
             undefined=StrictUndefined,
@@ -129,7 +134,22 @@ class Replies:
         return self._spec(name).action
 
     def render(self, name: str, *, channel: str, **context: Any) -> str:
-        """The reply `name` for `channel`, guard-checked; raises ReplyBlocked if it fails."""
+        """The reply `name` for `channel`, guard-checked; raises ReplyBlocked if it fails.
+
+        The text depends on nothing but the arguments (the templates and the guard are read
+        once), so a text rendered and passed before is given again; refusals are not kept.
+        """
+        key = _render_key(name, channel, context)
+        if key is not None and (text := self._rendered.get(key)) is not None:
+            return text
+        text = self._render(name, channel, context)
+        if key is not None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()  # whole: safe while another thread reads it
+            self._rendered[key] = text
+        return text
+
+    def _render(self, name: str, channel: str, context: Mapping[str, Any]) -> str:
         spec = self._spec(name)
         missing = [k for k in spec.required if context.get(k) is None]
         if missing:
@@ -159,6 +179,17 @@ class Replies:
             return self.specs[name]
         except KeyError:
             raise ReplyError(f"unknown reply template {name!r}") from None
+
+
+def _render_key(name: str, channel: str, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The arguments of a render as a key, or None when a value cannot be one (a list).
+    Each value's type is part of it: 1 and True are equal, but render differently."""
+    key = (name, channel, *((k, type(v), v) for k, v in sorted(context.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 @cache
