@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -92,3 +93,15 @@ def test_a_text_sent_again_is_judged_from_memory_by_the_same_guard(engine: Engin
     desk.guard = _CountingGuard.load(desk.settings.guard_path)  # new rules: judged again
     desk.outbound_verdict(blocked, "facebook")
     assert _CountingGuard.checked == 2
+
+
+def test_a_canned_reply_rendered_here_is_not_judged_again_at_send(engine: Engine) -> None:
+    desk = Desk.from_settings(parse_settings({}, "test", None, {}), engine=engine)
+    desk.guard = _CountingGuard.load(desk.settings.guard_path)
+    text = desk.replies.render("escalate", channel="facebook", ticket="HAI-2026-000777",
+                               due=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    _CountingGuard.checked = 0
+    assert desk.outbound_verdict(text, "facebook").passed
+    assert _CountingGuard.checked == 0
+    assert desk.outbound_verdict(text + " bit.ly/x", "facebook") is not None  # edited: judged
+    assert _CountingGuard.checked == 1

@@ -137,6 +137,9 @@ class Desk:
             self._verdicts, self._verdicts_of = {}, guard
         key = (text, channel)
         verdict = self._verdicts.get(key)
+        replies: Replies | None = self.__dict__.get("_replies")  # not loaded for this
+        if verdict is None and replies is not None and replies.guard is guard:
+            verdict = replies.verdicts.get(key)  # a canned reply this process rendered
         if verdict is None:
             verdict = guard.check_outbound(text, channel=channel)
             if len(self._verdicts) >= VERDICTS_KEPT:

@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from socialdesk.core.clock_format import format_slot
 from socialdesk.core.resources import REPLIES, default_path
 from socialdesk.rules.guard import X_CHANNELS, Guard
-from socialdesk.rules.types import ACTIONS
+from socialdesk.rules.types import ACTIONS, Verdict
 
 REPLY_ZONE = "Asia/Jakarta"
 # Rendered replies kept per Replies: most canned replies are the same text for every
@@ -106,6 +106,9 @@ class Replies:
         self.specs = dict(specs)
         self.guard = guard
         self._rendered: dict[tuple[Any, ...], str] = {}
+        # The guard's verdict on each text rendered, by (text, channel): the outbox of the
+        # same process need not ask the guard again about a text it was asked about here.
+        self.verdicts: dict[tuple[str, str], Verdict] = {}
         self._env = SandboxedEnvironment(
             loader=FileSystemLoader(str(directory)),
             undefined=StrictUndefined,
@@ -170,6 +173,9 @@ class Replies:
             raise ReplyError(f"reply {name!r}: {exc}") from None
         text = _BLANKS.sub(" ", text).strip()
         verdict = self.guard.check_outbound(text, channel=channel)
+        if len(self.verdicts) >= RENDERED_KEPT:
+            self.verdicts.clear()
+        self.verdicts[(text, channel)] = verdict
         if not verdict.passed:  # a canned reply is sent unread: review is not enough
             raise ReplyBlocked(name, channel, verdict.reasons)
         return text
