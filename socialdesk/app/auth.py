@@ -11,13 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from socialdesk.app.actions import audit, checked_actor
 from socialdesk.app.users import UserView, user_view
 from socialdesk.app.views import InvalidRequest, NotFound
 from socialdesk.desk.context import Desk
-from socialdesk.store.models import ApiToken, User, WebSession
+from socialdesk.store.models import ApiToken, LoginFailure, User, WebSession
 
 SESSION_TTL = timedelta(hours=12)  # one shift, with its overtime
 
@@ -75,6 +75,42 @@ def end_session(desk: Desk, token: str, user: UserView) -> None:
     with desk.sessions() as session, session.begin():
         session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
         audit(session, now, user.username, "sign_out", "user", user.id)
+
+
+def _failure_keys(username: str, address: str) -> tuple[str, str]:
+    # Names are cut to what a user name may be: a sprayed megabyte is not stored.
+    return f"user:{username.strip().lower()[:100]}", f"addr:{address[:100]}"
+
+
+def sign_in_blocked(desk: Desk, username: str, address: str, *, attempts: int,
+                    window: timedelta) -> bool:
+    """Have `attempts` sign-ins failed for this name or from this address within `window`?
+    Counted in the database, so every web process sees the same failures."""
+    since = desk.now() - window
+    with desk.sessions() as session:
+        for key in _failure_keys(username, address):
+            failed = session.scalar(select(func.count()).select_from(LoginFailure)
+                                    .where(LoginFailure.key == key, LoginFailure.at > since))
+            if (failed or 0) >= attempts:
+                return True
+    return False
+
+
+def sign_in_failed(desk: Desk, username: str, address: str, *, window: timedelta) -> None:
+    """Count a failed sign-in against the name and the address; failures older than the
+    window are swept here, so sprayed names do not pile up."""
+    now = desk.now()
+    with desk.sessions() as session, session.begin():
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - window))
+        session.add_all(LoginFailure(key=key, at=now)
+                        for key in _failure_keys(username, address))
+
+
+def sign_in_succeeded(desk: Desk, username: str) -> None:
+    """The name's failures are forgotten; the address's stay (it may be guessing others)."""
+    with desk.sessions() as session, session.begin():
+        session.execute(delete(LoginFailure).where(
+            LoginFailure.key == _failure_keys(username, "")[0]))
 
 
 def issue_token(desk: Desk, username: str, name: str, *, actor: str) -> IssuedToken:

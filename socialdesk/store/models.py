@@ -373,6 +373,19 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class LoginFailure(Base):
+    """A failed console sign-in, counted against the name tried and the address it came from
+    (`key` is "user:<name>" or "addr:<address>"). Kept in the database so every web process
+    counts the same failures; rows older than the limiter's window are swept."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Correction(Base):
     """An agent's re-classification of a message: what triage said and what it should have
     said, kept as labelled data to measure and improve the rules."""

@@ -85,13 +85,13 @@ def login(request: Request, username: Annotated[str, Form()] = "",
     if not expected or not secrets.compare_digest(csrf, expected):
         return _login_form(request, status_code=403, error="expired")
     address = request.client.host if request.client else "?"
-    if limiter.blocked(username, address):
+    if limiter.blocked(desk, username, address):
         return _login_form(request, status_code=429, error="locked")
     user = users.authenticate(desk, username, password)
     if user is None:
-        limiter.failed(username, address)
+        limiter.failed(desk, username, address)
         return _login_form(request, status_code=401, error="wrong")
-    limiter.succeeded(username)
+    limiter.succeeded(desk, username)
     token, _csrf = start_session(desk, user)
     response = _see("/queue")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict",

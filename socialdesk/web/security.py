@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+from datetime import timedelta
+
+from socialdesk.app import auth
+from socialdesk.desk.context import Desk
 
 # No inline script or style anywhere, nothing from another origin, never inside a frame.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -25,51 +25,21 @@ HSTS = "max-age=31536000"
 class LoginLimiter:
     """At most `attempts` failed sign-ins per user name and per address in `window` seconds.
 
-    Kept in the web process: one console process serves the office, and a restart forgetting
-    the count costs an attacker a restart they cannot cause. Only failures are kept, and
-    only for the window, so names sprayed at the form do not pile up in memory."""
+    The failures are counted in the database (app.auth), not in this process: the console
+    may run as several processes behind one address, and each must refuse the same guesses.
+    Two processes checking at the same instant may each let one more guess through; the
+    limit is on guessing speed, and that does not change it."""
 
-    def __init__(self, attempts: int = 5, window: float = 900.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
         self.attempts = attempts
-        self.window = window
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.window = timedelta(seconds=window)
 
-    def _count(self, key: str, now: float) -> int:
-        times = self._failures.get(key)
-        if times is None:
-            return 0
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return len(times)
+    def blocked(self, desk: Desk, username: str, address: str) -> bool:
+        return auth.sign_in_blocked(desk, username, address, attempts=self.attempts,
+                                    window=self.window)
 
-    @staticmethod
-    def _keys(username: str, address: str) -> tuple[str, str]:
-        return f"user:{username.strip().lower()}", f"addr:{address}"
+    def failed(self, desk: Desk, username: str, address: str) -> None:
+        auth.sign_in_failed(desk, username, address, window=self.window)
 
-    def blocked(self, username: str, address: str) -> bool:
-        now = self._clock()
-        with self._lock:
-            return any(self._count(k, now) >= self.attempts
-                       for k in self._keys(username, address))
-
-    def failed(self, username: str, address: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in self._keys(username, address):
-                self._count(key, now)
-                self._failures.setdefault(key, deque()).append(now)
-            # Everything older than the window goes, whoever it was about.
-            for key in [k for k, v in self._failures.items() if v[-1] <= now - self.window]:
-                del self._failures[key]
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(username, "")[0], None)
-
-    def __len__(self) -> int:
-        return len(self._failures)
+    def succeeded(self, desk: Desk, username: str) -> None:
+        auth.sign_in_succeeded(desk, username)
