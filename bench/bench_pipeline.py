@@ -145,6 +145,7 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
     engine = db.engine()
     desk = StampingDesk.build(settings, engine, f"bench:w{index}")
     desk.triage.run("warm up", channel="twitter", kind="mention")
+    _ = desk.replies  # read on first use: as the daemon does, before the clock starts
     for account in ACCOUNTS:
         desk.connector(account.name)
     # A triage claim is one conditional UPDATE of triaged_at over a whole batch; messages

@@ -64,6 +64,7 @@ def profile(database: str, messages: int, batch: int, workdir: Path, pg_url: str
             stored += got
         desk = StampingDesk.build(settings, engine, "profile:w0")
         desk.triage.run("warm up", channel="twitter", kind="mention")
+        _ = desk.replies  # read on first use: as the daemon does, before the clock starts
         for account in ACCOUNTS:
             desk.connector(account.name)
         profiler = cProfile.Profile()

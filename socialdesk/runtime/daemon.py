@@ -158,7 +158,9 @@ class Daemon:
         if "triage" in self.roles:
             # Load the rules now: the first batch would otherwise wait for them while the
             # pollers, which no triage lock holds back, keep taking messages in.
-            _ = self.desk.triage
+            _ = self.desk.triage, self.desk.replies
+        if "outbox" in self.roles:
+            _ = self.desk.guard  # likewise for the first send
         add = self.scheduler.add_job
         if "poll" in self.roles:
             self.leadership_job()  # so that a leader from the start says so too
