@@ -122,6 +122,8 @@ class Guard:
     official_emails: frozenset[str] = frozenset()
     official_numbers: frozenset[str] = frozenset()
     abuse: AbuseLexicon | None = None
+    abuse_marks: frozenset[str] = frozenset()
+    doubt_marks: frozenset[str] = frozenset()
     # The same patterns behind their literal pre-checks, built once here rather than per call.
     _inbound_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
@@ -189,6 +191,8 @@ class Guard:
             official_numbers=frozenset(
                 _national(c) for c in _optional(data, "official_contacts", source) if "@" not in c),
             abuse=_lexicon(data, source, base),
+            abuse_marks=frozenset(_optional(data, "abuse_marks", source)),
+            doubt_marks=frozenset(_optional(data, "doubt_marks", source)),
         )
 
     # -- public checks --------------------------------------------------------------------------
@@ -254,7 +258,9 @@ class Guard:
             read = folded if topic == "abusive" else topical
             if read and any_search(self._outbound_gates[topic], read):
                 reasons.append(topic)
-        if "abusive" not in reasons and self.abuse is not None and self.abuse.find(folded):
+        if "abusive" not in reasons and (
+                any(m in folded for m in self.abuse_marks)
+                or (self.abuse is not None and self.abuse.find(folded))):
             reasons.append("abusive")
         for finding in find_pii(visible):
             if not self._official(visible, finding):
@@ -270,7 +276,8 @@ class Guard:
         if reasons:
             return Verdict("block", tuple(dict.fromkeys(reasons)))
         doubts = [REVIEW_MARK + topic for topic, gates in self._review_gates.items()
-                  if any_search(gates, folded if topic == "abusive" else topical)]
+                  if any_search(gates, folded if topic == "abusive" else topical)
+                  or (topic == "abusive" and any(m in folded for m in self.doubt_marks))]
         return Verdict("review", tuple(doubts)) if doubts else Verdict("pass")
 
     def _unrefused(self, folded: str) -> str:
