@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from socialdesk.desk.context import Desk
-from socialdesk.web import api, health, pages
+from socialdesk.web import api, health, media, pages
 from socialdesk.web.deps import NeedLogin, signed_in
+from socialdesk.web.i18n import DEFAULT_LOCALE, translations
 from socialdesk.web.render import render
 from socialdesk.web.security import HEADERS, HSTS, LoginLimiter
 from socialdesk.web.webhooks import webhook_routes
@@ -54,12 +55,17 @@ def create_app(desk: Desk, *, secure_cookies: bool = False,
         if request.url.path.startswith("/api/") or request.headers.get("x-csrf-token"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=exc.headers)
-        return render(request, "error.html", signed_in(request), status_code=exc.status_code,
-                      error=str(exc.detail))
+        # The console's own refusals (deps.py) are message ids of the catalogue.
+        signed = signed_in(request)
+        words = translations(signed.user.locale if signed else DEFAULT_LOCALE).gettext
+        return render(request, "error.html", signed, status_code=exc.status_code,
+                      error=words(str(exc.detail)))
 
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(health.router)
+    # Broadcast images, public: Instagram fetches them to publish (web.media).
+    app.include_router(media.router)
     # Meta's webhook deliveries: public, each checked by its signature (web.webhooks).
     app.router.routes.extend(webhook_routes(desk))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

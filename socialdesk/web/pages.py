@@ -32,6 +32,7 @@ from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, channel_of
 from socialdesk.rules.types import ACTIONS, INTENTS
 from socialdesk.store.models import Account
 from socialdesk.web.deps import COOKIE, LOGIN_COOKIE, RowId, desk_of, form, page, signed_in
+from socialdesk.web.errors import Gettext, explain, held_reason, reason, sentence
 from socialdesk.web.i18n import translations
 from socialdesk.web.render import render
 
@@ -144,7 +145,7 @@ def _queue_page(request: Request, signed: SignedIn, template: str) -> HTMLRespon
         entries = views.queue(desk, wanted)
         error = ""
     except views.InvalidRequest as exc:
-        entries, error = [], str(exc)
+        entries, error = [], sentence(str(exc), _words(signed))
     return render(request, template, signed, entries=entries, chosen=chosen, error=error,
                   platforms=PLATFORMS, states=MESSAGE_STATES,
                   services=sorted(desk.catalog.services.values(), key=lambda s: s.id),
@@ -166,15 +167,18 @@ def queue_rows(request: Request, signed: Agent) -> Response:
 # -- one conversation --------------------------------------------------------------------
 
 def _conversation(request: Request, signed: SignedIn, message_id: RowId, *,
-                  error: str = "", revealed: str | None = None,
+                  error: str = "", holder: str = "", revealed: str | None = None,
                   status_code: int = 200) -> Response:
+    """`error`: what went wrong, already in the user's language; `holder`: the agent who
+    has the message, when that is why nothing was done."""
     desk = desk_of(request)
     try:
         detail = views.show(desk, message_id)
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
     channel = channel_of(detail.entry.platform)
-    return render(request, "message.html", signed, m=detail, error=error, revealed=revealed,
+    return render(request, "message.html", signed, m=detail, error=error, holder=holder,
+                  revealed=revealed,
                   templates=desk.replies.template_names(),
                   limit=desk.guard.limits.get(channel, 280),
                   services=sorted(desk.catalog.services.values(), key=lambda s: s.id),
@@ -198,16 +202,12 @@ def _act(request: Request, signed: SignedIn, message_id: RowId, note: str,
             claims.claim(desk, message_id, signed.user)
         work()
     except claims.ClaimedByOther as exc:
-        return _conversation(request, signed, message_id, error=f"claimed:{exc.holder}",
-                             status_code=409)
-    except actions.ReplyRefused as exc:
-        return _conversation(request, signed, message_id,
-                             error="refused:" + ", ".join(exc.reasons), status_code=422)
+        return _conversation(request, signed, message_id, holder=exc.holder, status_code=409)
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
-    except views.InvalidRequest as exc:
-        return _conversation(request, signed, message_id, error="invalid:" + str(exc),
-                             status_code=422)
+    except (actions.ReplyRefused, views.InvalidRequest) as exc:
+        return _conversation(request, signed, message_id,
+                             error=explain(exc, _words(signed)), status_code=422)
     return _see(f"/messages/{message_id}?done={note}")
 
 
@@ -298,20 +298,24 @@ def draft(request: Request, message_id: RowId, signed: AgentForm,
             text = actions.draft(desk, message_id, template)
         except actions.ReplyRefused as exc:
             return JSONResponse({"text": "", "verdict": "block", "label": _words(signed)("block"),
-                                 "reasons": list(exc.reasons), "length": 0,
+                                 "reasons": _reasons(exc.reasons, signed), "length": 0,
                                  "limit": desk.guard.limits.get(channel, 280)})
         except views.InvalidRequest as exc:
-            return JSONResponse({"error": str(exc)}, status_code=422)
+            return JSONResponse({"error": explain(exc, _words(signed))}, status_code=422)
     verdict = desk.guard.check_outbound(text, channel=channel)
     label = getattr(verdict, "verdict", "pass" if verdict.ok else "block")
     return JSONResponse({"text": text, "verdict": label, "label": _words(signed)(label),
-                         "reasons": list(verdict.reasons),
+                         "reasons": _reasons(verdict.reasons, signed),
                          "length": desk.guard.weighted_length(text, channel),
                          "limit": desk.guard.limits.get(channel, 280)})
 
 
-def _words(signed: SignedIn) -> Any:
+def _words(signed: SignedIn) -> Gettext:
     return translations(signed.user.locale).gettext
+
+
+def _reasons(codes: tuple[str, ...], signed: SignedIn) -> list[str]:
+    return [reason(code, _words(signed)) for code in codes]
 
 
 @router.get("/next")
@@ -358,7 +362,8 @@ def ticket_state(request: Request, number: str, signed: AgentForm,
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
     except views.InvalidRequest as exc:
-        return render(request, "error.html", signed, status_code=422, error=str(exc))
+        return render(request, "error.html", signed, status_code=422,
+                      error=explain(exc, _words(signed)))
     return _see(f"/tickets/{ticket.number}?done=ticket")
 
 
@@ -366,20 +371,20 @@ def ticket_state(request: Request, number: str, signed: AgentForm,
 
 @router.get("/held")
 def held_page(request: Request, signed: Supervisor) -> Response:
+    words = _words(signed)
     return render(request, "held.html", signed, held=review.held(desk_of(request)),
+                  held_reason=lambda text: held_reason(text, words),
                   note=request.query_params.get("done", ""), notes=NOTES)
 
 
 def _review(request: Request, signed: SignedIn, note: str, work: Any) -> Response:
     try:
         work()
-    except actions.ReplyRefused as exc:
-        return render(request, "error.html", signed, status_code=422,
-                      error="refused: " + ", ".join(exc.reasons))
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
-    except views.InvalidRequest as exc:
-        return render(request, "error.html", signed, status_code=422, error=str(exc))
+    except (actions.ReplyRefused, views.InvalidRequest) as exc:
+        return render(request, "error.html", signed, status_code=422,
+                      error=explain(exc, _words(signed)))
     return _see(f"/held?done={note}")
 
 
