@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from socialdesk.app import broadcasts
 from socialdesk.app.users import add_user
 from socialdesk.app.views import InvalidRequest
+from socialdesk.connectors.sandbox import SandboxConnector
 from socialdesk.desk import outbox, publish, sla
 from socialdesk.store.models import Reply, SlaEvent
 from tests.desk_helpers import START, Rig, make_rig
@@ -140,8 +141,8 @@ def test_a_rate_limited_post_is_retried_and_recorded(rig: Rig) -> None:
     assert sorted(_posts(rig)) == [("sb-fb", TEXT), ("sb-x", TEXT)]
 
 
-def test_a_server_error_on_a_post_waits_for_a_person(rig: Rig) -> None:
-    # A 500 may come after the post was made, and no platform here can look for it.
+def test_a_server_error_on_a_post_is_looked_for_then_posted_once(rig: Rig) -> None:
+    # A 500 may come after the post was made: the retry looks on the Page first.
     rig.network.inject("sb-fb", "server_error", stream="send")
     broadcast_id = _approved(rig, ("sb-fb",))
     for _ in range(3):
@@ -149,21 +150,76 @@ def test_a_server_error_on_a_post_waits_for_a_person(rig: Rig) -> None:
         outbox.run_once(rig.desk)
         rig.clock.advance(timedelta(hours=1))
     publish.run_once(rig.desk)
+    assert _posts(rig) == [("sb-fb", TEXT)]
+    (target,) = broadcasts.get(rig.desk, broadcast_id).targets
+    assert target.state == "sent" and target.platform_id
+
+
+def test_a_post_that_cannot_be_looked_for_waits_for_a_person(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A platform with no way to list the account's own posts: posting again might post twice.
+    monkeypatch.setattr(SandboxConnector, "can_find_post", lambda self: False)
+    rig.network.inject("sb-fb", "server_error", stream="send")
+    broadcast_id = _approved(rig, ("sb-fb",))
+    for _ in range(3):
+        publish.run_once(rig.desk)
+        outbox.run_once(rig.desk)
+        rig.clock.advance(timedelta(hours=1))
+    publish.run_once(rig.desk)
+    assert _posts(rig) == []
     (target,) = broadcasts.get(rig.desk, broadcast_id).targets
     assert target.state == "pending" and "may have reached the platform" in (target.error or "")
+
+
+def _crash_after_posting(rig: Rig, account: str) -> int:
+    """The worker claims the post, the platform takes it, the worker dies before recording."""
+    (reply_id,) = outbox.claim(rig.desk)
+    with rig.session() as session:
+        reply = session.get(Reply, reply_id)
+        assert reply is not None and reply.kind == "post"
+        rig.desk.connector(account).post(reply.text, reply.idempotency_key,
+                                         image_url=reply.media_url or "")
+    rig.clock.advance(timedelta(minutes=5))
+    outbox.reconcile_stale(rig.desk)
+    return reply_id
 
 
 def test_a_crash_between_the_post_and_its_record_never_posts_twice(rig: Rig) -> None:
     broadcast_id = _approved(rig, ("sb-fb",))
     publish.run_once(rig.desk)
-    # The worker posts, then dies before it records the outcome.
-    (reply_id,) = outbox.claim(rig.desk)
+    reply_id = _crash_after_posting(rig, "sb-fb")
+    for _ in range(3):
+        outbox.run_once(rig.desk)
+        publish.run_once(rig.desk)
+    assert _posts(rig) == [("sb-fb", TEXT)]
+    (posted,) = [s.platform_id for s in rig.network.replies() if s.action == "post"]
     with rig.session() as session:
         reply = session.get(Reply, reply_id)
-        assert reply is not None and reply.kind == "post"
-        rig.desk.connector("sb-fb").post(reply.text, reply.idempotency_key)
+        # Found on the Page: recorded as sent with the post's own id, not posted again.
+        assert reply is not None and (reply.state, reply.platform_id) == ("sent", posted)
+    target = broadcasts.get(rig.desk, broadcast_id).targets[0]
+    assert (target.state, target.platform_id) == ("sent", posted)
+
+
+def test_a_crash_before_the_post_reached_the_platform_posts_it_once(rig: Rig) -> None:
+    broadcast_id = _approved(rig, ("sb-x",))
+    publish.run_once(rig.desk)
+    outbox.claim(rig.desk)  # claimed, then the worker died before calling X
     rig.clock.advance(timedelta(minutes=5))
     outbox.reconcile_stale(rig.desk)
+    for _ in range(3):
+        outbox.run_once(rig.desk)
+        publish.run_once(rig.desk)
+    assert _posts(rig) == [("sb-x", TEXT)]
+    assert broadcasts.get(rig.desk, broadcast_id).state == "published"
+
+
+def test_a_crash_where_no_look_up_exists_holds_the_post_for_a_person(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SandboxConnector, "can_find_post", lambda self: False)
+    broadcast_id = _approved(rig, ("sb-fb",))
+    publish.run_once(rig.desk)
+    reply_id = _crash_after_posting(rig, "sb-fb")
     for _ in range(3):
         outbox.run_once(rig.desk)
         publish.run_once(rig.desk)

@@ -15,9 +15,6 @@ LINK_ON_X = "link_on_x"
 NO_POST_API = {
     "youtube": "YouTube has no API for community posts; publish this one by hand in YouTube "
                "Studio",
-    "instagram": "Instagram publishes only media (a container with an image, then "
-                 "media_publish) and this desk's Instagram connector does not publish media "
-                 "yet; publish this one by hand",
 }
 
 
@@ -47,6 +44,10 @@ def fit(desk: Desk, account: str, text: str, *, image: str | None = None) -> Fit
     problems: list[str] = []
     if platform == "instagram" and not image:
         problems.append("Instagram needs an image with the text (--image)")
+    elif platform == "instagram" and not desk.settings.broadcast.public_media_url:
+        # Instagram fetches the image from a public address; without one it cannot publish.
+        problems.append("Instagram fetches the image from a public address: set [broadcast] "
+                        "public_media_url to where the console's /media is reachable")
     if "post" not in connector.capabilities:
         problems.append(NO_POST_API.get(platform, f"{platform} connector cannot post"))
     verdict = desk.guard.check_outbound(text, channel=channel)

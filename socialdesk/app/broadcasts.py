@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from socialdesk.app.actions import audit, checked_actor
 from socialdesk.app.broadcast_fit import Fit, fit
+from socialdesk.app.broadcast_media import store_image
 from socialdesk.app.views import InvalidRequest, NotFound
 from socialdesk.desk.context import Desk
 from socialdesk.store.models import Account, Broadcast, BroadcastTarget, User
@@ -114,9 +115,12 @@ def _refuse_misfits(fits: Sequence[Fit]) -> None:
 
 def draft(desk: Desk, *, text: str, accounts: Sequence[str], actor: str,
           at: datetime | None = None, image: str | None = None, title: str = "") -> Drafted:
-    """Record a request; it waits for a supervisor's approval."""
+    """Record a request; it waits for a supervisor's approval. `image` is a file, copied
+    into the desk's media folder (the broadcast keeps the copy's name)."""
     fits = check(desk, text, accounts, image=image)
     _refuse_misfits(fits)
+    if image:
+        image = store_image(desk.settings, image)
     now = desk.now()
     if at is not None and at.tzinfo is None:
         raise InvalidRequest("the publication time needs a zone")

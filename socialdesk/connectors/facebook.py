@@ -204,9 +204,27 @@ class FacebookConnector(Connector):
         return conversation_with(self.graph, self._page(), user_id, "messenger",
                                  self._threads)
 
-    def post(self, text: str, idempotency_key: str = "") -> SendResult:
+    def post(self, text: str, idempotency_key: str = "", *, image_url: str = "") -> SendResult:
         self.require_text(text, 63_206)
+        if image_url:
+            # A Page photo with its caption: Graph fetches the picture from the address.
+            body = self.graph.post(f"{self._page()}/photos", {"url": image_url,
+                                                              "caption": text})
+            return SendResult(created_id(body, "post_id") if body.get("post_id")
+                              else created_id(body))
         return SendResult(created_id(self.graph.post(f"{self._page()}/feed", {"message": text})))
+
+    def can_find_post(self) -> bool:
+        return True
+
+    def find_post(self, text: str) -> str | None:
+        # The Page's own latest posts: a post that may have gone out is at most a retry old.
+        body = self.graph.get(f"{self._page()}/posts", {"fields": "id,message,created_time",
+                                                        "limit": 25})
+        for raw in data_list(body):
+            if isinstance(raw, Mapping) and raw.get("message") == text:
+                return str(raw.get("id"))
+        return None
 
     def hide(self, platform_id: str) -> None:
         self.graph.post(platform_id, {"is_hidden": "true"})

@@ -9,6 +9,7 @@ instagram_private.py for why it is never the default.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -54,6 +55,8 @@ from socialdesk.connectors.types import (
 from socialdesk.core.settings import AccountConfig
 
 REPLY_FIELDS = "id,text,timestamp,username,from,user,hidden,parent_id"
+# How long a media container still IN_PROGRESS is given before the publish is tried again.
+CONTAINER_WAIT = timedelta(seconds=30)
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
 
 
@@ -116,7 +119,7 @@ class InstagramConnector(Connector):
     streams = ("comments", "mentions", "dms")
     text_limit = 2200
     dm_text_limit = 1000
-    capabilities = frozenset({"reply", "private_reply", "hide", "dm"})
+    capabilities = frozenset({"reply", "private_reply", "hide", "dm", "post"})
     min_poll_interval = 120
     cost_per_call = MappingProxyType({"read": 0.0, "write": 0.0})
 
@@ -128,6 +131,9 @@ class InstagramConnector(Connector):
         self.user_id = str(account.options.get("ig_user_id", "") or "")
         self.page_id = str(account.options.get("page_id", "") or "")
         self._threads: dict[str, str] = {}  # person -> conversation id, for pushes
+        # Media containers made for a post and not yet published, by the post's key: a
+        # retry publishes the container it made instead of making another.
+        self._containers: dict[str, str] = {}
         self.posts_per_scan = int(account.options.get("posts_per_scan", POSTS_PER_SCAN))
         self.own = own_identities(account)
 
@@ -258,6 +264,52 @@ class InstagramConnector(Connector):
 
     def hide(self, platform_id: str) -> None:
         self.graph.post(platform_id, {"hide": "true"})
+
+    def post(self, text: str, idempotency_key: str = "", *, image_url: str = "") -> SendResult:
+        """Content publishing: a media container (image_url, caption), its status checked,
+        then media_publish. Graph fetches the image itself, so it must be public."""
+        self.require_text(text)
+        if not image_url:
+            raise Rejected("Instagram publishes only media: a post needs an image")
+        if not self.user_id:
+            raise Permanent(f"account {self.account.name!r} needs options.ig_user_id")
+        container = self._containers.get(idempotency_key) or created_id(self.graph.post(
+            f"{self.user_id}/media", {"image_url": image_url, "caption": text}))
+        if idempotency_key:
+            self._containers[idempotency_key] = container
+        status = maybe_text(self.graph.get(container, {"fields": "status_code,status"}),
+                            "status_code")
+        if status == "IN_PROGRESS":
+            # Never wait inside a send: the outbox comes back, and publishes this container.
+            raise RetryLater(f"media container {container} is still being processed",
+                             retry_at=self.now() + CONTAINER_WAIT)
+        if status in ("ERROR", "EXPIRED"):
+            self._containers.pop(idempotency_key, None)
+            raise Rejected(f"media container {container}: {status} (the image at "
+                           f"{image_url} could not be used)")
+        if status == "PUBLISHED":
+            # An earlier publish got through and its answer was lost.
+            self._containers.pop(idempotency_key, None)
+            found = self.find_post(text)
+            if found:
+                return SendResult(found)
+            raise RetryLater(f"media container {container} is published but not listed yet")
+        body = self.graph.post(f"{self.user_id}/media_publish", {"creation_id": container})
+        self._containers.pop(idempotency_key, None)
+        return SendResult(created_id(body))
+
+    def can_find_post(self) -> bool:
+        return bool(self.user_id)
+
+    def find_post(self, text: str) -> str | None:
+        if not self.user_id:
+            return None
+        body = self.graph.get(f"{self.user_id}/media", {"fields": "id,caption,timestamp",
+                                                       "limit": 25})
+        for raw in data_list(body):
+            if isinstance(raw, Mapping) and raw.get("caption") == text:
+                return str(raw.get("id"))
+        return None
 
     def can_find_reply(self, target: Target) -> bool:
         return target.kind in ("comment", "reply")

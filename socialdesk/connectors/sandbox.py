@@ -32,7 +32,7 @@ PAGE_SIZE = 20
 IMITATES: dict[str, tuple[tuple[str, ...], int, frozenset[str]]] = {
     "x": (("mentions", "dms"), 280, frozenset({"reply", "private_reply", "dm", "hide", "post"})),
     "instagram": (("comments", "mentions", "dms"), 2200,
-                  frozenset({"reply", "private_reply", "hide", "dm"})),
+                  frozenset({"reply", "private_reply", "hide", "dm", "post"})),
     "facebook": (("comments", "dms"), 8000,
                  frozenset({"reply", "private_reply", "dm", "hide", "post"})),
     "youtube": (("comments",), 10_000, frozenset({"reply", "hide"})),
@@ -171,10 +171,28 @@ class SandboxConnector(Connector):
             raise Rejected(f"{self.as_platform} does not allow private replies")
         return self._send("private", target.platform_id, text, idempotency_key, limit=2000)
 
-    def post(self, text: str, idempotency_key: str = "") -> SendResult:
+    def post(self, text: str, idempotency_key: str = "", *, image_url: str = "") -> SendResult:
         if "post" not in self.capabilities:
             raise Rejected(f"{self.as_platform} connector cannot post")
-        return self._send("post", None, text, idempotency_key)
+        if self.as_platform != "instagram":
+            if image_url:
+                raise Rejected(f"this {self.as_platform} connector posts text only")
+            return self._send("post", None, text, idempotency_key)
+        # Instagram's content publishing: a media container made from the image's public
+        # address (a `container` send), then media_publish of that container (the `post`).
+        if not image_url:
+            raise Rejected("Instagram publishes only media: a post needs an image")
+        if not image_url.startswith(("http://", "https://")):
+            raise Rejected(f"media container: ERROR (the image must be at a public URL, "
+                           f"not {image_url!r})")
+        container = self._send("container", image_url, text, idempotency_key)
+        return self._send("post", container.platform_id, text, idempotency_key)
+
+    def find_post(self, text: str) -> str | None:
+        return self.network.find_post(self.account.name, text)
+
+    def can_find_post(self) -> bool:
+        return True
 
     def hide(self, platform_id: str) -> None:
         if "hide" not in self.capabilities:

@@ -327,6 +327,14 @@ class SandboxNetwork:
         return [Sent(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
                 for r in rows]
 
+    def find_post(self, account: str, text: str) -> str | None:
+        """The account's own post with this text, as a platform's feed shows it."""
+        with self._db(write=False) as db:
+            row = db.execute(
+                "SELECT platform_id FROM sends WHERE account = ? AND action = 'post' "
+                "AND text = ? ORDER BY seq DESC LIMIT 1", (account, text)).fetchone()
+        return str(row[0]) if row else None
+
     def find_send(self, account: str, target_id: str, text: str) -> str | None:
         with self._db(write=False) as db:
             row = db.execute(

@@ -149,8 +149,19 @@ class Connector:
                      by_agent: bool = False) -> SendResult:
         raise Rejected(f"{self.platform} does not allow private replies here")
 
-    def post(self, text: str, idempotency_key: str = "") -> SendResult:
+    def post(self, text: str, idempotency_key: str = "", *, image_url: str = "") -> SendResult:
+        """Publish on the account's own page or feed; `image_url` is a picture at a public
+        address, for platforms that publish only media (Instagram)."""
         raise Rejected(f"{self.platform} connector cannot post")
+
+    def find_post(self, text: str) -> str | None:
+        """The id of the account's own recent post with exactly this text, if any: a post
+        whose send may have reached the platform is looked for before it is made again."""
+        return None
+
+    def can_find_post(self) -> bool:
+        """Whether find_post really searches, so that None means "not posted"."""
+        return False
 
     def hide(self, platform_id: str) -> None:
         raise Rejected(f"{self.platform} does not allow hiding")

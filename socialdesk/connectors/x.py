@@ -9,6 +9,7 @@ replies go only to messages of kind "mention".
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -66,6 +67,17 @@ SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secr
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 # Tweet and DM event ids are snowflakes: milliseconds since this epoch, shifted left 22 bits.
 SNOWFLAKE_EPOCH_MS = 1288834974657
+# A post whose send may have reached X is looked for among this many of the latest.
+POSTS_LOOKED_AT = 20
+_URL = re.compile(r"https?://\S+")
+
+
+def same_post(shown: str, written: str) -> bool:
+    """Whether X's text of a post is `written`: X escapes &, < and > and shortens every
+    link to a t.co address, so links compare as links and entities as characters."""
+    def norm(t: str) -> str:
+        return " ".join(_URL.sub("<link>", t).split())
+    return norm(html.unescape(shown)) == norm(written)
 
 
 def snowflake_time(item_id: str) -> datetime:
@@ -353,7 +365,9 @@ class XConnector(Connector):
         self.ledger.charge("dm", self.cost_per_call["dm"])
         return SendResult(_created_id(body, "dm_event_id"))
 
-    def post(self, text: str, idempotency_key: str = "") -> SendResult:
+    def post(self, text: str, idempotency_key: str = "", *, image_url: str = "") -> SendResult:
+        if image_url:
+            raise Rejected("this X connector posts text only")
         self.require_text(text)
         body, _ = self._call(self.client().create_tweet, write=True, text=text, user_auth=True)
         self._charge_post(text)
@@ -393,6 +407,22 @@ class XConnector(Connector):
 
     def can_find_reply(self, target: Target) -> bool:
         return target.kind != "dm" or bool(target.conversation_id)
+
+    def find_post(self, text: str) -> str | None:
+        # The account's latest posts (replies excluded): a lost post is at most a retry old.
+        body, _ = self._call(self.client().get_users_tweets, id=self.user_id(),
+                             max_results=POSTS_LOOKED_AT, exclude=["replies", "retweets"],
+                             tweet_fields=TWEET_FIELDS, user_auth=True)
+        raw_items = data_list(body)
+        self.ledger.charge("read", self.cost_per_call["read"], len(raw_items))
+        for raw in raw_items:
+            if isinstance(raw, Mapping) and same_post(maybe_text(raw, "text"), text) \
+                    and not raw.get("in_reply_to_user_id"):
+                return str(raw.get("id"))
+        return None
+
+    def can_find_post(self) -> bool:
+        return True
 
     def ledgers(self) -> tuple[Ledger, ...]:
         return (self.ledger,)

@@ -191,6 +191,13 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastSettings:
+    public_media_url: str = ""
+    """Where the console serves the state directory's media/ folder to the internet
+    (https://desk.example.go.id/media): Instagram fetches a broadcast's image from there."""
+
+
+@dataclass(frozen=True, slots=True)
 class RetentionSettings:
     """How long personal data stays (UU PDP No. 27/2022): after `message_days` a message's
     text, raw payload and author are removed or pseudonymised, and a ticket's summary is
@@ -216,6 +223,7 @@ class Settings:
     digest: DigestSettings = field(default_factory=DigestSettings)
     accounts: tuple[AccountConfig, ...] = ()
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    broadcast: BroadcastSettings = field(default_factory=BroadcastSettings)
 
 
 class _Reader:
@@ -383,7 +391,7 @@ def parse_settings(
     env = os.environ if environ is None else environ
     root = _Reader(data, source)
     known = {"database", "paths", "working_hours", "sla", "smtp", "digest", "accounts",
-             "retention"}
+             "retention", "broadcast"}
     for key in data:
         if key not in known:
             near = difflib.get_close_matches(str(key), sorted(known), n=1)
@@ -462,7 +470,16 @@ def parse_settings(
                               console_url=digest.text("console_url", "").rstrip("/")),
         accounts=_accounts(data.get("accounts", []), source, environ),
         retention=_retention(root.table("retention")),
+        broadcast=_broadcast(root.table("broadcast")),
     )
+
+
+def _broadcast(r: _Reader) -> BroadcastSettings:
+    r.only("public_media_url")
+    url = r.text("public_media_url", "").rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise r.fail("public_media_url", f"is not an http(s) URL: {url!r}")
+    return BroadcastSettings(url)
 
 
 def _retention(r: _Reader) -> RetentionSettings:

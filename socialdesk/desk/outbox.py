@@ -105,6 +105,8 @@ class Job:
     by_agent: bool = False
     # The claim's fencing token: its outcome is recorded only while the row still has it.
     fence: int = 0
+    # A post's picture at a public address (Instagram publishes only media).
+    media_url: str = ""
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -117,7 +119,8 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 def queue_reply(
     session: Session, *, account_id: int, text: str, idempotency_key: str,
     message_id: int | None = None, kind: str = "reply", template: str | None = None,
-    author: str = "bot", broadcast_id: int | None = None, now: datetime,
+    author: str = "bot", broadcast_id: int | None = None, media_url: str | None = None,
+    now: datetime,
 ) -> Reply:
     """Add a reply to the outbox in the caller's transaction (once per idempotency key)."""
     existing = session.scalars(
@@ -128,7 +131,7 @@ def queue_reply(
     reply = Reply(account_id=account_id, message_id=message_id, kind=kind, text=text,
                   template=template, author=author, idempotency_key=idempotency_key,
                   broadcast_id=broadcast_id, state="queued", attempts=0, created_at=now,
-                  next_attempt_at=now)
+                  next_attempt_at=now, media_url=media_url)
     session.add(reply)
     session.flush()
     return reply
@@ -191,7 +194,8 @@ def claim_jobs(desk: Desk, limit: int = CLAIM_SIZE) -> list[Job]:
 
 _JOB_REPLY = (REPLIES.c.id, REPLIES.c.state, REPLIES.c.claimed_by, REPLIES.c.kind,
               REPLIES.c.text, REPLIES.c.idempotency_key, REPLIES.c.reason, REPLIES.c.attempts,
-              REPLIES.c.account_id, REPLIES.c.message_id, REPLIES.c.author, REPLIES.c.fence)
+              REPLIES.c.account_id, REPLIES.c.message_id, REPLIES.c.author, REPLIES.c.fence,
+              REPLIES.c.media_url)
 _JOB_TARGET = (Account.name, Message.platform_id, Message.kind.label("mkind"),
                Message.author_id, Conversation.platform_thread_id,
                Message.platform_created_at)
@@ -228,7 +232,8 @@ def _job(r: Row[Any]) -> Job:
                      created_at=r.platform_created_at)
     return Job(int(r.id), r.state, r.claimed_by, r.kind, r.text, r.idempotency_key, r.reason,
                int(r.attempts), int(r.account_id), r.name, target,
-               by_agent=(r.author or "bot") != "bot", fence=int(r.fence or 0))
+               by_agent=(r.author or "bot") != "bot", fence=int(r.fence or 0),
+               media_url=r.media_url or "")
 
 
 def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
@@ -263,10 +268,23 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
                            reason=REVIEW_HOLD + ", ".join(verdict.reasons))
     uncertain = (job.reason or "").startswith(UNCERTAIN)
     if uncertain and kind == "post":
-        # No connector can look for an earlier post: posting again might post twice.
-        return settle(desk, reply_id, "held", reason=(
-            "the last post may have reached the platform: check the account's page, then "
-            "`socialdesk release`, `mark-sent` or `cancel`"))
+        # Look on the account's own page first: found means sent; not found where the
+        # platform can be searched means post again; elsewhere a person decides.
+        found = _look_post(connector, text)
+        if found:
+            return settle(desk, reply_id, "sent", platform_id=found)
+        if found is None and not connector.can_find_post():
+            return settle(desk, reply_id, "held", reason=(
+                "the last post may have reached the platform: check the account's page, then "
+                "`socialdesk release`, `mark-sent` or `cancel`"))
+        if found == "":  # the look failed: look again later, a person after many tries
+            if job.attempts + 1 >= MAX_ATTEMPTS:
+                return settle(desk, reply_id, "held", attempted=True, reason=(
+                    "the last post may have reached the platform and looking for it kept "
+                    "failing: check the account's page, then `socialdesk release`, "
+                    "`mark-sent` or `cancel`"))
+            return settle(desk, reply_id, "queued", reason=job.reason, attempted=True,
+                           retry_at=desk.now() + backoff(job.attempts + 1))
     if uncertain and target is not None and kind in ("reply", "private"):
         found = _look(connector, target, text)
         if found:
@@ -278,7 +296,8 @@ def _send_job(desk: Desk, job: Job | None, reply_id: int) -> Outcome:
     # An attempt counts from here: the connector is called.
     attempts = job.attempts + 1
     try:
-        platform_id = _send(connector, kind, target, text, job.key, by_agent=job.by_agent)
+        platform_id = _send(connector, kind, target, text, job.key, by_agent=job.by_agent,
+                            media_url=job.media_url)
     except RetryLater as exc:
         # A send that failed this way may still have reached the platform: the next attempt
         # looks in the thread first (hides are harmless to repeat). A post cannot be looked
@@ -328,10 +347,22 @@ def _look(connector: Connector, target: Ref, text: str) -> str | None:
         return None
 
 
+def _look_post(connector: Connector, text: str) -> str | None:
+    """The earlier post's id; None when there is none (or no way to look); "" when the
+    look itself failed, so the post waits and is looked for again."""
+    if not connector.can_find_post():
+        return None
+    try:
+        return connector.find_post(text)
+    except ConnectorError as exc:
+        log.warning("could not look for an earlier post: %s", exc.reason)
+        return ""
+
+
 def _send(connector: Connector, kind: str, target: Ref | None, text: str, key: str, *,
-          by_agent: bool = False) -> str:
+          by_agent: bool = False, media_url: str = "") -> str:
     if kind == "post":
-        return connector.post(text, key).platform_id
+        return connector.post(text, key, image_url=media_url).platform_id
     if target is None:
         raise Rejected("the message this reply answers is gone")
     if kind == "hide":

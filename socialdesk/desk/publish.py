@@ -16,9 +16,14 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from socialdesk.core.settings import Settings
+from socialdesk.core.vocab import platform_of
 from socialdesk.desk.context import Desk
 from socialdesk.desk.outbox import queue_reply
-from socialdesk.store.models import Broadcast, BroadcastTarget, Reply
+from socialdesk.store.models import Account, Broadcast, BroadcastTarget, Reply
+
+NO_PUBLIC_IMAGE = ("Instagram fetches the image from a public address and none is set: "
+                   "[broadcast] public_media_url (or the broadcast has no image)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,12 @@ def target_key(broadcast_id: int, account_id: int) -> str:
     return f"broadcast:{broadcast_id}:{account_id}"
 
 
+def media_url(settings: Settings, image: str | None) -> str | None:
+    """The public address of a stored broadcast image (see app.broadcast_media)."""
+    base = settings.broadcast.public_media_url
+    return f"{base}/{image}" if image and base else None
+
+
 def start_due(desk: Desk) -> list[int]:
     """Queue the posts of approved broadcasts whose time has come; returns their ids."""
     now = desk.now()
@@ -44,12 +55,19 @@ def start_due(desk: Desk) -> list[int]:
             or_(Broadcast.scheduled_at.is_(None), Broadcast.scheduled_at <= now))
             .order_by(Broadcast.id).with_for_update(skip_locked=True)).all()
         for b in due:
-            targets = session.scalars(select(BroadcastTarget).where(
+            targets = session.execute(select(BroadcastTarget, Account.name).join(
+                Account, Account.id == BroadcastTarget.account_id).where(
                 BroadcastTarget.broadcast_id == b.id, BroadcastTarget.state == "pending")).all()
-            for t in targets:
+            for t, account in targets:
+                media = None
+                if platform_of(desk.channel(account)) == "instagram":
+                    media = media_url(desk.settings, b.image)
+                    if media is None:
+                        t.state, t.error = "failed", NO_PUBLIC_IMAGE
+                        continue
                 queue_reply(session, account_id=t.account_id, text=b.text, kind="post",
                             idempotency_key=target_key(b.id, t.account_id), author="broadcast",
-                            broadcast_id=b.id, now=now)
+                            broadcast_id=b.id, media_url=media, now=now)
             b.state = "publishing"
             started.append(b.id)
     return started

@@ -249,6 +249,8 @@ class Reply(Base):
     fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     platform_id: Mapped[str | None] = mapped_column(String(191))
     reason: Mapped[str | None] = mapped_column(Text)
+    # A post's picture at a public address (Instagram fetches it from there).
+    media_url: Mapped[str | None] = mapped_column(Text)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
@@ -473,6 +475,8 @@ class DigestSent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Written before each send: a send cut off midway may have been delivered under it.
+    message_id: Mapped[str | None] = mapped_column(String(191))
 
 
 class Lease(Base):
