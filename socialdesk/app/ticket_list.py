@@ -1,5 +1,6 @@
 """Tickets as a list for the console: by owner unit and state, oldest first, with the time
-left to their due time in working hours."""
+left to their due time in working hours; and what each catalog choice would make due if a
+message were escalated to it now."""
 
 from __future__ import annotations
 
@@ -54,3 +55,48 @@ def tickets(desk: Desk, *, unit: str = "", states: tuple[str, ...] = OPEN,
 def units(desk: Desk) -> list[str]:
     with desk.sessions() as session:
         return sorted(u for u in session.scalars(select(Ticket.owner_unit).distinct()) if u)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A catalog choice for an escalation: a service as a whole (`item_id` None) or one of
+    its items, with the owner unit and the due time a ticket opened now would get."""
+
+    service_id: str
+    item_id: str | None
+    name: str
+    owner_unit: str
+    hours: int  # fulfilment working hours
+    due_at: datetime
+
+
+def targets(desk: Desk) -> list[Target]:
+    """Every service, each followed by its items, in catalog order. The due times come from
+    the working-hour calendar as the ticket's will; the catalog has few distinct hours, so
+    each is counted once."""
+    now, catalog = desk.now(), desk.catalog
+    due: dict[int, datetime] = {}
+
+    def due_after(hours: int) -> datetime:
+        if hours not in due:
+            due[hours] = desk.calendar.add(now, hours)
+        return due[hours]
+
+    out = []
+    for service in sorted(catalog.services.values(), key=lambda s: _order(s.id)):
+        out.append(Target(service.id, None, service.name, service.owner_unit, service.hours,
+                          due_after(service.hours)))
+        items = [i for i in catalog.items.values() if i.service_id == service.id]
+        out.extend(Target(service.id, i.id, i.name, i.owner_unit, i.hours, due_after(i.hours))
+                   for i in sorted(items, key=lambda i: _order(i.id)))
+    return out
+
+
+def _order(key: str) -> tuple[tuple[int, str], ...]:
+    """Catalog ids in reading order: 2 before 10, 8.1.b before 8.1.c."""
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in key.split("."))
+
+
+def working_time_left(desk: Desk, due_at: datetime) -> timedelta:
+    """Working time from now to `due_at`; negative once it has passed."""
+    return desk.calendar.between(desk.now(), due_at)

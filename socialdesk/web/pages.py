@@ -177,7 +177,12 @@ def _conversation(request: Request, signed: SignedIn, message_id: RowId, *,
     except views.NotFound:
         return render(request, "error.html", signed, status_code=404, error="not_found")
     channel = channel_of(detail.entry.platform)
+    c = detail.classification
     return render(request, "message.html", signed, m=detail, error=error, holder=holder,
+                  targets=ticket_list.targets(desk),
+                  aimed=(c.service_id, c.item_id) if c else (None, None),
+                  ticket_left=ticket_list.working_time_left(desk, detail.ticket.due_at)
+                  if detail.ticket else None,
                   revealed=revealed,
                   templates=desk.replies.template_names(),
                   limit=desk.guard.limits.get(channel, 280),
@@ -249,9 +254,10 @@ def reply(request: Request, message_id: RowId, signed: AgentForm,
 def escalate(request: Request, message_id: RowId, signed: AgentForm,
              item: Annotated[str, Form()] = "", service: Annotated[str, Form()] = "") -> Response:
     desk = desk_of(request)
+    # An item names its service: the form's service counts only for a whole-service ticket.
     return _act(request, signed, message_id, "escalated", lambda: actions.escalate(
-        desk, message_id, actor=signed.user.username, service_id=service or None,
-        item_id=item or None))
+        desk, message_id, actor=signed.user.username,
+        service_id=None if item else (service or None), item_id=item or None))
 
 
 @router.post("/messages/{message_id}/close")

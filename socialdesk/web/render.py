@@ -50,9 +50,15 @@ def render(request: Request, template: str, signed: SignedIn | None, *,
     def when(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%d-%m %H:%M") if value else ""
 
+    def clock_time(value: datetime) -> str:
+        """A due time as the office clock reads it, with the zone's name: 01-12 14:00 WIB."""
+        local = value.astimezone(zone)
+        return f"{local.strftime('%d-%m %H:%M')} {local.tzname()}"
+
     page = _env.get_template(template).render(
         _=translations(locale).gettext, lang=locale, user=signed.user if signed else None,
-        csrf=signed.csrf if signed else "", when=when, duration=duration,
+        csrf=signed.csrf if signed else "", when=when, clock_time=clock_time,
+        duration=duration,
         clock_class=lambda e: clock_class(
             e, timedelta(minutes=desk.settings.sla.warn_before_minutes)),
         path=request.url.path, **context)

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
-from socialdesk.store.models import Account, Reply
+from socialdesk.store.models import Account, Reply, Ticket
 from socialdesk.web.app import create_app
 from tests.web.conftest import PASSWORD, Console
 
@@ -191,6 +191,36 @@ def test_agents_and_a_supervisor_work_the_queue_in_a_browser(
     assert watch.elsewhere == []
     for name in ("queue-laptop", "conversation-laptop", "queue-phone", "conversation-phone"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 5000
+
+
+def test_an_agent_finds_the_catalog_item_by_search_and_sees_its_due_time(
+        console: Console, served: str, browser: Any) -> None:
+    message_id = console.message("min SP2D kami belum masuk rekening sejak kemarin")
+    watch = Watch(served)
+    page = _page(browser, served, watch)
+    _sign_in(page, "ani")
+    page.goto(f"/messages/{message_id}")
+    page.select_option("#esc-service", "3")
+    # Choosing the service narrows the items to its own, the whole service first.
+    shown = page.eval_on_selector_all("#item option:not([hidden])",
+                                      "os => os.map(o => o.dataset.service)")
+    assert set(shown) == {"3"} and page.input_value("#item") == ""
+    page.fill("#esc-search", "penyalur gaji")
+    assert page.input_value("#item") == "3.13"
+    item = console.rig.desk.catalog.items["3.13"]
+    due = page.inner_text("#esc-due")
+    assert "WIB" in due and "24 jam kerja dari sekarang" in due and item.owner_unit in due
+    page.fill("#esc-search", "")
+    page.select_option("#esc-service", "7")
+    page.fill("#esc-search", "belanja pegawai/gaji")
+    assert (page.input_value("#item"), page.input_value("#esc-service")) == ("7.9", "7")
+    page.click("form[action$='/escalate'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*done=escalated$"))
+    assert "jam kerja tersisa" in page.inner_text("#ticket-left")
+    with console.rig.session() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.message_id == message_id)).one()
+        assert ticket.item_id == "7.9"
+    assert watch.dialogs == []
 
 
 def test_the_shortcut_list_opens_on_question_mark(console: Console, served: str,

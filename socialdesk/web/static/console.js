@@ -105,6 +105,56 @@
     });
   }
 
+  // -- escalation: service, then item (or a search over all items), and the due time -------
+  const escalate = document.getElementById("escalate-form");
+  if (escalate) {
+    const service = document.getElementById("esc-service");
+    const item = document.getElementById("item");
+    const search = document.getElementById("esc-search");
+    const due = document.getElementById("esc-due");
+    const options = Array.from(item.options);
+
+    function showDue() {
+      const chosen = item.selectedOptions[0];
+      if (!chosen) { due.textContent = ""; return; }
+      due.textContent = due.dataset.template
+        .replace("%(due)s", chosen.dataset.due)
+        .replace("%(hours)s", chosen.dataset.hours)
+        .replace("%(unit)s", chosen.dataset.unit);
+    }
+
+    function narrow() {
+      const words = search.value.trim().toLowerCase();
+      let first = null;
+      for (const option of options) {
+        const shown = words ? option.value !== "" && option.text.toLowerCase().includes(words)
+          : option.dataset.service === service.value;
+        option.hidden = !shown;
+        if (shown && !first) first = option;
+      }
+      const current = item.selectedOptions[0];
+      // Several options share the value "" (each service as a whole): select the option.
+      if ((!current || current.hidden) && first) first.selected = true;
+      if (first === null) item.selectedIndex = -1;
+      if (item.selectedOptions[0]) service.value = item.selectedOptions[0].dataset.service;
+      showDue();
+    }
+
+    service.addEventListener("change", () => {
+      search.value = "";
+      const whole = options.find((o) => o.value === "" && o.dataset.service === service.value);
+      if (whole) whole.selected = true;
+      narrow();
+    });
+    item.addEventListener("change", () => {
+      const chosen = item.selectedOptions[0];
+      if (chosen) service.value = chosen.dataset.service;
+      showDue();
+    });
+    search.addEventListener("input", narrow);
+    narrow();
+  }
+
   // -- keyboard shortcuts -----------------------------------------------------------------
   const help = document.getElementById("shortcuts");
   for (const button of document.querySelectorAll("[data-shortcuts]")) {
