@@ -1,7 +1,8 @@
 """How long an agent waits for a `socialdesk` command: the whole process, from exec to exit.
 
 Each command is run several times as a fresh process (the way a shell runs it) and its
-min/median/max wall time printed. The interpreter alone (`python -c pass`) is the floor.
+min/median/max wall time printed, with its median CPU time (user + system), which a shared
+machine's load changes far less. The interpreter alone (`python -c pass`) is the floor.
 `queue` reads a demo day's database, made once in a temporary directory first.
 
 With --baseline DIR (a checkout of an earlier version), every round runs the earlier
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,15 +50,23 @@ def cases(demo_config: Path) -> list[Case]:
     ]
 
 
-def run_once(argv: tuple[str, ...], source: Path) -> float:
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run_once(argv: tuple[str, ...], source: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run. On a shared machine the
+    wall time follows the load; the CPU time is the command's own cost."""
     env = dict(os.environ, PYTHONPATH=str(source))
+    cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run([str(PYTHON), *argv], env=env, cwd=source,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({source}):\n{done.stderr.decode()[-2000:]}")
-    return seconds
+    return seconds, _children_cpu() - cpu
 
 
 def make_demo(workdir: Path, source: Path) -> Path:
@@ -91,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         todo = {label: cases(make_demo(Path(tmp) / label, source))
                 for label, source in sources.items()}
         times: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         for label, source in sources.items():  # a warm-up each: byte-code, page cache
             for case in todo[label]:
                 run_once(case.argv, source)
@@ -98,17 +109,20 @@ def main(argv: list[str] | None = None) -> int:
             for index in range(len(todo["now"])):
                 for label, source in sources.items():
                     case = todo[label][index]
-                    times.setdefault((case.name, label), []).append(
-                        run_once(case.argv, source))
+                    wall, used = run_once(case.argv, source)
+                    times.setdefault((case.name, label), []).append(wall)
+                    cpu.setdefault((case.name, label), []).append(used)
     print(f"\nseconds per whole process, {args.runs} runs each, rounds interleaved")
-    head = f"{'command':<16}{'version':<10}{'min':>7}{'median':>8}{'max':>7}{'aim':>7}"
+    head = (f"{'command':<16}{'version':<10}{'min':>7}{'median':>8}{'max':>7}{'aim':>7}"
+            f"{'cpu median':>12}")
     print(head)
     print("-" * len(head))
     for case in todo["now"]:
         for label in sources:
             aim = AIMS.get(case.name)
             print(f"{case.name:<16}{label:<10}{spread(times[(case.name, label)])}"
-                  f"{(f'{aim:.2f}' if aim else ''):>7}")
+                  f"{(f'{aim:.2f}' if aim else ''):>7}"
+                  f"{statistics.median(cpu[(case.name, label)]):>12.3f}")
     print(load_line())
     return 0
 
