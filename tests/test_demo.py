@@ -52,7 +52,10 @@ def test_the_day_has_a_broadcast_and_ends_with_its_digest(tmp_path: Path) -> Non
     assert f"digest of the day (same figures): {digest}" in printed
     posts = [s.account for s in SandboxNetwork(tmp_path / "demo" / "network.db").replies()
              if s.action == "post"]
-    assert sorted(posts) == ["demo-fb", "demo-x"], "one post per account that can post"
+    assert sorted(posts) == ["demo-fb", "demo-ig", "demo-x"], "one post per account that can post"
+    (container,) = [s for s in SandboxNetwork(tmp_path / "demo" / "network.db").replies()
+                    if s.action == "container"]  # Instagram: the picture at its public address
+    assert (tmp_path / "demo" / "media" / (container.target_id or "").rsplit("/", 1)[-1]).is_file()
     assert "approved by sari" in printed and "-> broadcast #1 published" in printed
     # The digest shows the summary's figures: on time of needing, and the breaches.
     answered = re.search(r"answered within 1 working hour: (\d+) of (\d+)", report)
@@ -62,7 +65,8 @@ def test_the_day_has_a_broadcast_and_ends_with_its_digest(tmp_path: Path) -> Non
     assert (f"tepat waktu: {answered.group(1)} dari {answered.group(2)} pesan yang perlu "
             f"dijawab") in text
     assert f"; {breaches.group(1)} pelanggaran." in text
-    assert "#1 Layanan libur Natal: terbit — demo-x: terkirim; demo-fb: terkirim" in text
+    assert ("#1 Layanan libur Natal: terbit — demo-x: terkirim; demo-ig: terkirim; "
+            "demo-fb: terkirim") in text
 
 
 def test_a_reply_line_never_prints_before_the_message_it_answers() -> None:

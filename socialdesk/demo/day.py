@@ -28,9 +28,9 @@ from socialdesk.app import broadcasts, digest_send
 from socialdesk.app.sla_report import message_clocks, response_figures, ticket_figures
 from socialdesk.app.users import add_user
 from socialdesk.connectors.sandbox_network import SandboxNetwork
-from socialdesk.core.settings import Settings, load_settings
+from socialdesk.core.settings import HOME_ENV, Settings, load_settings
 from socialdesk.demo.push import SAFETY_NET_POLL, PushPath, Receiver
-from socialdesk.demo.scenario import demo_scenario
+from socialdesk.demo.scenario import BROADCAST_IMAGE, demo_scenario
 from socialdesk.demo.simclock import SimClock
 from socialdesk.desk.accounts import sync_accounts
 from socialdesk.desk.context import Desk
@@ -54,6 +54,7 @@ PLATFORM_NAMES = {"x": "X", "instagram": "Instagram", "facebook": "Facebook",
                   "youtube": "YouTube"}
 # Tickets the demo's users already have, opened the week before, so status questions work.
 DEMO_USERS = (("andi", "agent"), ("sari", "supervisor"))
+DEMO_MEDIA_URL = "https://desk.example.go.id/media"
 DEMO_PASSWORD = "demo-password-only"  # the demo's throw-away database
 BROADCAST_TEXT = ("Layanan HAI-DJPb libur pada 24-25 Desember 2026 (cuti bersama dan Hari Raya "
                   "Natal) dan kembali melayani pada 28 Desember 2026 pukul 08.00 WIB.")
@@ -97,8 +98,12 @@ def write_settings(paths: DemoPaths, push: PushPath | None = None) -> Settings:
     paths.settings.write_text(
         "# Written by `socialdesk demo`: the demo's database and simulated network.\n"
         f'[database]\nurl = "sqlite:///{paths.database}"\n'
+        # Where Instagram would fetch the broadcast's picture (the sandbox takes it as is).
+        f'\n[broadcast]\npublic_media_url = "{DEMO_MEDIA_URL}"\n'
         + accounts, encoding="utf-8")
-    return load_settings(paths.settings, environ=push.environ() if push is not None else {})
+    # The day's state (the broadcast's picture in media/) stays in the demo's folder.
+    environ = {HOME_ENV: str(paths.root), **(push.environ() if push is not None else {})}
+    return load_settings(paths.settings, environ=environ)
 
 
 class Printer:
@@ -213,9 +218,12 @@ def draft_broadcast(desk: Desk, out: TextIO) -> None:
     published at 10:00 by the scheduler on every account whose platform lets an app post."""
     for name, role in DEMO_USERS:
         add_user(desk, name, DEMO_PASSWORD, role=role, actor="demo")
-    fits = broadcasts.check(desk, BROADCAST_TEXT, [a.name for a in desk.settings.accounts])
+    image = desk.settings.state_dir / "libur-natal.jpg"
+    image.write_bytes(BROADCAST_IMAGE)
+    fits = broadcasts.check(desk, BROADCAST_TEXT, [a.name for a in desk.settings.accounts],
+                            image=str(image))
     drafted = broadcasts.draft(desk, text=BROADCAST_TEXT, actor=DEMO_USERS[0][0],
-                               accounts=[f.account for f in fits if f.ok],
+                               accounts=[f.account for f in fits if f.ok], image=str(image),
                                at=DAY + timedelta(hours=2), title="Layanan libur Natal")
     approved = broadcasts.approve(desk, drafted.broadcast.id, actor=DEMO_USERS[1][0])
     print(f"Broadcast #{approved.id} requested by {approved.requested_by}, approved by "
