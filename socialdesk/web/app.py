@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from socialdesk.desk.context import Desk
-from socialdesk.web import api, health, media, pages
+from socialdesk.web import api, events, health, media, pages
 from socialdesk.web.deps import NeedLogin, signed_in
+from socialdesk.web.events import QueueHub
 from socialdesk.web.i18n import DEFAULT_LOCALE, translations
 from socialdesk.web.render import render
 from socialdesk.web.security import HEADERS, HSTS, LoginLimiter
@@ -21,10 +22,12 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(desk: Desk, *, secure_cookies: bool = False,
-               limiter: LoginLimiter | None = None, refresh_seconds: int = 10) -> FastAPI:
+               limiter: LoginLimiter | None = None, refresh_seconds: int = 10,
+               events_every: float = 1.0) -> FastAPI:
     """`secure_cookies`: the console is reached over HTTPS (directly or behind a proxy), so
     the session cookie is marked Secure and browsers are told to keep to HTTPS.
-    `refresh_seconds`: how often an open queue page asks for its rows again."""
+    `refresh_seconds`: how often an open queue page asks for its rows again when its event
+    stream is down; `events_every`: how often the stream's watcher looks at the queue."""
     # No /docs pages: they load their script from a CDN; the schema itself is served.
     app = FastAPI(title="socialdesk console API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
@@ -32,6 +35,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False,
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter()
     app.state.refresh_seconds = refresh_seconds
+    app.state.queue_hub = QueueHub(desk, every=events_every)
     app.state.metrics = health.metrics_registry(desk)
 
     @app.middleware("http")
@@ -46,7 +50,8 @@ def create_app(desk: Desk, *, secure_cookies: bool = False,
 
     @app.exception_handler(NeedLogin)
     async def need_login(request: Request, exc: NeedLogin) -> Response:
-        if request.method == "GET" and not request.url.path.startswith("/queue/rows"):
+        if request.method == "GET" and not request.url.path.startswith(
+                ("/queue/rows", "/queue/events")):
             return RedirectResponse("/login", status_code=303)
         return JSONResponse({"detail": "sign in first"}, status_code=401)
 
@@ -62,6 +67,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False,
                       error=words(str(exc.detail)))
 
     app.include_router(pages.router)
+    app.include_router(events.router)
     app.include_router(api.router)
     app.include_router(health.router)
     # Broadcast images, public: Instagram fetches them to publish (web.media).

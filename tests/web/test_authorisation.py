@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from socialdesk.store.models import Account, Reply
-from socialdesk.web import api, health, pages
+from socialdesk.web import api, events, health, pages
 from tests.web.conftest import Console
 
 ROLES = (None, "agent", "supervisor", "admin")
@@ -27,6 +27,7 @@ TABLE: tuple[tuple[str, str, str | None], ...] = (
     ("POST", "/me/language", "agent"),
     ("GET", "/queue", "agent"),
     ("GET", "/queue/rows", "agent"),
+    ("GET", "/queue/events", "agent"),
     ("GET", "/next", "agent"),
     ("GET", "/messages/{m}", "agent"),
     ("GET", "/messages/{m}/replies", "agent"),
@@ -70,7 +71,8 @@ JSON_BODIES = {"reply": {"template": "greeting"}, "escalate": {}, "close": {},
 
 def test_the_table_covers_every_route() -> None:
     routes = set()
-    for route in (*pages.router.routes, *api.router.routes, *health.router.routes):
+    for route in (*pages.router.routes, *api.router.routes, *health.router.routes,
+                  *events.router.routes):
         if isinstance(route, APIRoute):
             path = route.path
             for name, short in PLACEHOLDERS.items():
@@ -100,6 +102,7 @@ def _fixtures(console: Console) -> dict[str, str]:
 def test_each_route_allows_exactly_the_roles_of_the_table(console: Console,
                                                           role: str | None) -> None:
     values = _fixtures(console)
+    console.app.state.queue_hub.lifetime = 0  # the event stream answers, then ends
     if role is None:
         client, csrf, token = console.client(), "", ""
     else:

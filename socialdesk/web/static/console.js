@@ -55,7 +55,35 @@
       // the network is back on the next tick; the page keeps what it shows
     }
   }
-  if (table) window.setInterval(refresh, 1000 * (Number(table.dataset.every) || 10));
+  // The server says when the queue changed (server-sent events); while that stream is down
+  // (not supported, refused, a proxy in the way) the page asks every few seconds instead.
+  let polling = 0;
+  function poll(on) {
+    if (on && !polling) polling = window.setInterval(refresh, 1000 * (Number(table.dataset.every) || 10));
+    if (!on && polling) { window.clearInterval(polling); polling = 0; }
+  }
+  if (table) {
+    if (table.dataset.events && "EventSource" in window) {
+      const events = new EventSource(table.dataset.events);
+      events.addEventListener("queue", refresh);
+      // A stream that ends is opened again by the browser within seconds; only one that
+      // stays down (refused, closed, no reconnect) is replaced by polling until it is back.
+      let down = 0;
+      events.addEventListener("open", () => {
+        window.clearTimeout(down);
+        down = 0;
+        if (polling) { poll(false); refresh(); }  // catch up with what was missed
+      });
+      events.addEventListener("error", () => {
+        if (events.readyState === EventSource.CLOSED) { poll(true); return; }
+        if (!down) down = window.setTimeout(() => { down = 0; poll(true); }, 5000);
+      });
+      table.dataset.live = "events";
+    } else {
+      poll(true);
+    }
+    document.addEventListener("visibilitychange", refresh);
+  }
 
   // -- a conversation's replies: the outbox's progress shows without a reload -------------
   const replies = document.querySelector("#replies[data-refresh]");
