@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,8 +17,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from socialdesk.app import claims, users
+from socialdesk.app.queue_signal import queue_fingerprint
 from socialdesk.web.app import create_app
-from tests.web.conftest import Console
+from tests.web.conftest import PASSWORD, Console
 from tests.web.test_browser import CHROMIUM, Watch, _free_port, _page, _sign_in
 from tests.web.test_browser import browser as browser  # the fixture, shared
 
@@ -46,6 +49,24 @@ def _serving(app: FastAPI) -> Iterator[str]:
 def _cookie(console: Console, base: str) -> dict[str, str]:
     client, _ = console.signed_in("ani")
     return {"sd_session": client.cookies["sd_session"]}
+
+
+def test_the_queue_fingerprint_moves_with_arrivals_claims_and_the_minute(
+        console: Console) -> None:
+    desk = console.rig.desk
+    message_id = console.message("min SP2D kami belum cair")
+    before = queue_fingerprint(desk)
+    assert queue_fingerprint(desk) == before  # nothing happened, nothing to tell
+    ani = users.authenticate(desk, "ani", PASSWORD)
+    assert ani is not None
+    claims.claim(desk, message_id, ani)
+    claimed = queue_fingerprint(desk)
+    assert claimed != before
+    console.message("halo min", author="warga_lain")
+    arrived = queue_fingerprint(desk)
+    assert arrived != claimed
+    console.rig.clock.advance(timedelta(seconds=61))
+    assert queue_fingerprint(desk) != arrived  # the clocks on the page move on
 
 
 def test_a_new_message_is_pushed_to_an_open_stream(console: Console) -> None:
