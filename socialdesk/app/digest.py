@@ -27,7 +27,7 @@ from socialdesk.app.sla_report import (
 )
 from socialdesk.core.clock_format import DAYS, MONTHS
 from socialdesk.desk.context import Desk
-from socialdesk.desk.digest_job import Period
+from socialdesk.desk.digest_job import Period, undelivered
 from socialdesk.rules.pii import mask
 from socialdesk.store.models import Account, Message, Reply, Ticket, UsageLedger
 
@@ -122,6 +122,8 @@ class Digest:
     broadcast_lines: tuple[Line, ...]
     accounts: tuple[Line, ...]
     usage: tuple[Line, ...]
+    undelivered: tuple[Line, ...] = ()
+    """Earlier digests that may not have reached the supervisors."""
 
 
 def long_date(day: date) -> str:
@@ -230,7 +232,22 @@ def build(desk: Desk, period: Period) -> Digest:
             if not enabled or error),
         usage=tuple(Line(f"{account} {key}", f"{amount:g} ({calls} panggilan)")
                     for account, key, amount, calls in usage),
+        undelivered=_undelivered(desk, period.first),
     )
+
+
+def _undelivered(desk: Desk, before: date) -> tuple[Line, ...]:
+    lines = []
+    for row in undelivered(desk, before):
+        if row.maybe_sent:
+            text = (f"terputus saat dikirim; mungkin sudah sampai (Message-ID "
+                    f"{row.message_id or '-'}). Bila tidak ada di kotak masuk, kirim ulang: "
+                    f"socialdesk digest --resend {row.day.isoformat()}")
+        else:
+            text = (f"gagal dikirim ({row.attempts} kali): {_preview(row.last_error or '-', 120)}"
+                    f". Kirim ulang: socialdesk digest --resend {row.day.isoformat()}")
+        lines.append(Line(f"Ringkasan {long_date(row.day)}", text))
+    return tuple(lines)
 
 
 def _service_name(desk: Desk, service_id: str | None) -> str:
@@ -296,14 +313,19 @@ def render(desk: Desk, digest: Digest) -> tuple[str, str]:
     return html, text
 
 
-def message(desk: Desk, digest: Digest, recipients: Iterable[str]) -> EmailMessage:
+def message_id_for(digest: Digest) -> str:
+    return make_msgid(idstring=f"digest-{digest.day.isoformat()}")
+
+
+def message(desk: Desk, digest: Digest, recipients: Iterable[str], *,
+            message_id: str | None = None) -> EmailMessage:
     html, text = render(desk, digest)
     msg = EmailMessage()
     msg["Subject"] = digest.subject
     msg["From"] = desk.settings.smtp.sender
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(desk.now().timestamp(), localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=f"digest-{digest.day.isoformat()}")
+    msg["Message-ID"] = message_id or message_id_for(digest)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
