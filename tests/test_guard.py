@@ -82,8 +82,10 @@ def test_it_blocks_empty_and_invisible_replies() -> None:
         assert GUARD.check_outbound(text, channel="facebook") == Verdict("block", ("empty",))
 
 
-def test_it_gives_unknown_channels_the_strictest_rules() -> None:
-    assert "link_on_x" in GUARD.check_outbound("djpb.kemenkeu.go.id", channel="mastodon").reasons
+def test_it_refuses_a_channel_it_does_not_know_rather_than_guessing_its_limits() -> None:
+    assert GUARD.check_outbound("Halo Kak", channel="mastodon") == Verdict(
+        "block", ("unknown_channel",))
+    assert GUARD.check_outbound("Halo Kak", channel="X").passed
 
 
 def test_it_fails_closed_when_something_breaks_inside(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,7 +191,7 @@ FUZZ = st.lists(
 def test_it_always_returns_a_verdict(text: str, channel: str) -> None:
     verdict = GUARD.check_outbound(text, channel=channel)
     assert isinstance(verdict, Verdict)
-    assert verdict.ok == (verdict.reasons == ())
+    assert verdict.passed == (verdict.reasons == ())
     assert "guard_error" not in verdict.reasons
     assert all(isinstance(r, str) for r in GUARD.check_inbound(text))
 
@@ -253,6 +255,20 @@ UNSURE = [
      "interpretation"),
     ("Tunjangan untuk PPNPN nanti akan menyesuaikan, Kak.", "unregulated_policy"),
     ("Bu Sari sudah kami bantu, SP2D-nya tinggal menunggu.", "excluded_info"),
+    # Families with no listed phrase: a bare yes before a reading of pay, a hedged reading,
+    # a verdict on the reader's case, a forecast, a third party's case, a lecture.
+    ("Iya Kak, honor panitia tetap dibayarkan walaupun rapatnya daring.", "interpretation"),
+    ("Secara umum pegawai yang cuti di luar tanggungan negara tidak menerima tukin, Kak.",
+     "interpretation"),
+    ("The current rules let your unit claim both days of the trip.",
+     "interpretation"),
+    ("Perkiraan kami uang lembur baru cair pekan depan seperti biasa, Kak.",
+     "unregulated_policy"),
+    ("There are plans to replace the payroll system next quarter.", "unregulated_policy"),
+    ("Staf yang Kakak laporkan sudah dinonaktifkan sementara oleh atasannya.", "excluded_info"),
+    ("Tagihan rekanan di satker 654321 ditolak karena rekeningnya salah, Kak.", "excluded_info"),
+    ("Informasinya sudah dijelaskan berkali-kali di pengumuman, Kak.", "abusive"),
+    ("Did you even read the pinned post before asking?", "abusive"),
 ]
 
 
@@ -279,6 +295,20 @@ PROPER = [
 @pytest.mark.parametrize("text", PROPER)
 def test_official_contacts_go_id_and_refusals_that_name_their_category_pass(text: str) -> None:
     assert GUARD.check_outbound(text, channel="facebook") == Verdict("pass")
+
+
+def test_the_centres_whatsapp_link_is_held_for_review_as_no_go_id_site() -> None:
+    verdict = GUARD.check_outbound("Chat kami di https://wa.me/6287877114090", channel="facebook")
+    assert verdict == Verdict("review", ("unsure:link",))
+
+
+def test_a_masked_english_insult_is_abuse() -> None:
+    assert "abusive" in GUARD.check_outbound("Stop it, you id*ot.", channel="instagram").reasons
+
+
+def test_the_desks_own_next_steps_are_no_forecast() -> None:
+    text = "Tim SAKTI akan memproses permintaan Kakak; kami akan menindaklanjutinya besok."
+    assert GUARD.check_outbound(text, channel="facebook").passed
 
 
 def test_a_refusal_does_not_cover_a_disclosure_in_the_next_clause() -> None:

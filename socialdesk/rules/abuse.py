@@ -69,7 +69,9 @@ class AbuseLexicon:
         return cls(frozenset(words), frozenset(pairs), squeezed)
 
     @classmethod
-    def load(cls, path: Path, skip: Iterable[str] = ()) -> AbuseLexicon:
+    def load(cls, path: Path, skip: Iterable[str] = (),
+             extra: Iterable[str] = ()) -> AbuseLexicon:
+        """`extra` are words of the guard's own (English insults) read the same way."""
         try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle, delimiter="\t"))
@@ -82,7 +84,7 @@ class AbuseLexicon:
                 raise LexiconError(f"{path}: a row without a word")
             entries.append(word)
             entries.extend(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
-        return cls.from_entries(entries, skip)
+        return cls.from_entries([*entries, *extra], skip)
 
     def find(self, folded: str) -> list[str]:
         """The lexicon words in `folded` (case-folded text), as the lexicon spells them."""
