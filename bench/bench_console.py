@@ -4,8 +4,12 @@ Prints (1) the queue page's server time: a signed-in GET of /queue (the whole pa
 and of /queue/rows (what an open page fetches to refresh itself), served in-process so the
 figure is the server's own work: session lookup, the queue's statements, rendering; and
 (2) the refresh fan-out: 50 agents' pages asking for their rows at the same moment from a
-real uvicorn server, timed per request and for the whole round. The console refreshes by
-short polling, so this is the load 50 connected agents put on it each interval.
+real uvicorn server, timed per request and for the whole round: the load 50 agents put on
+it each interval while their pages poll (the fallback); and (3) the server-sent events
+fan-out: 50 agents' queue pages connected to /queue/events, one change made to the queue
+(a claim), and the delay until each of the 50 streams has told its page, over several
+changes; beside it the delay polling would give (half the interval on average) and the
+watcher's own cost, the fingerprint query it runs once a second for all of them.
 
 Loading reuses bench_queue's COPY loader (the same year of messages); the PostgreSQL schema
 is dropped at the end. Run from the repository root:
@@ -28,7 +32,9 @@ import uvicorn
 from bench_queue import load_postgres
 from common import DEFAULT_PG, fresh_database, machine_lines, percentile
 
+from socialdesk.app import claims, views
 from socialdesk.app.auth import start_session
+from socialdesk.app.queue_signal import queue_fingerprint
 from socialdesk.app.users import add_user
 from socialdesk.core.settings import load_settings
 from socialdesk.desk.context import Desk
@@ -81,6 +87,40 @@ async def _fan_out(base: str, cookies: list[str], rounds: int) -> tuple[list[flo
     return each, whole
 
 
+async def _event_delays(base: str, cookies: list[str], changes: int,
+                        change: object) -> list[float]:
+    """Open one event stream per agent, then make `changes` changes to the queue one after
+    another: for each, how long after it was committed each stream delivered its event."""
+    clients = [httpx.AsyncClient(base_url=base, cookies={COOKIE: c}, timeout=60)
+               for c in cookies]
+    heard: list[asyncio.Queue[float]] = [asyncio.Queue() for _ in clients]
+
+    async def listen(client: httpx.AsyncClient, inbox: asyncio.Queue[float]) -> None:
+        async with client.stream("GET", "/queue/events") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event: queue"):
+                    inbox.put_nowait(time.perf_counter())
+
+    tasks = [asyncio.create_task(listen(c, q)) for c, q in zip(clients, heard, strict=True)]
+    delays: list[float] = []
+    try:
+        await asyncio.sleep(2.0)  # every stream open, the watcher has read the queue
+        for n in range(changes):
+            await asyncio.to_thread(change, n)  # type: ignore[arg-type]
+            made = time.perf_counter()
+            for inbox in heard:
+                got = await asyncio.wait_for(inbox.get(), timeout=30)
+                delays.append((got - made) * 1000)
+            await asyncio.sleep(0.3)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for client in clients:
+            await client.aclose()
+    return delays
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,6 +134,7 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--changes", type=int, default=10)
     args = parser.parse_args()
     print("\n".join(machine_lines(args.pg)))
     with tempfile.TemporaryDirectory() as tmp, \
@@ -120,10 +161,31 @@ def main() -> int:
         thread.start()
         while not server.started:
             time.sleep(0.05)
-        each, whole = asyncio.run(_fan_out(f"http://127.0.0.1:{port}", cookies, args.rounds))
-        print(f"  refresh fan-out, {args.agents} agents at once ({args.rounds} rounds):")
+        base = f"http://127.0.0.1:{port}"
+        each, whole = asyncio.run(_fan_out(base, cookies, args.rounds))
+        every = app.state.refresh_seconds
+        print(f"  polling (fallback), {args.agents} agents every {every} s "
+              f"({args.rounds} rounds):")
         print(f"    each request   {_ms(each)}")
         print(f"    whole round    {_ms(whole)}")
+        print(f"    a change seen  after {every / 2:.1f} s on average, {every} s at worst, "
+              "plus the request")
+        fingerprint = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            queue_fingerprint(desk)
+            fingerprint.append((time.perf_counter() - started) * 1000)
+        top = [e.id for e in views.queue(desk, views.QueueFilter(limit=args.changes))]
+
+        def change(n: int) -> None:
+            claims.claim(desk, top[n % len(top)], agents[n % len(agents)])
+
+        delays = asyncio.run(_event_delays(base, cookies, args.changes, change))
+        hub = app.state.queue_hub
+        print(f"  server-sent events, {args.agents} agents connected, {args.changes} changes "
+              f"(watcher every {hub.every:g} s):")
+        print(f"    delivery delay {_ms(delays)}   ({len(delays)} deliveries)")
+        print(f"    watcher query  {_ms(fingerprint)}   (once a second per console process)")
         server.should_exit = True
         thread.join(timeout=10)
         engine.dispose()
