@@ -35,6 +35,14 @@ POSITIVE = [
     ("saya 198509122010012015", "nip", "saya [NIP]"),
     ("alamat Jl. Melati No. 12 RT 03/RW 05 Kel. Sukajadi Bandung. Tagihan", "address",
      "alamat [ALAMAT]. Tagihan"),
+    # Digits spread with spaced separators, underscores or long dashes are still one number.
+    ("hp 0812 - 3456 - 7890 ya", "phone", "hp [TELEPON] ya"),
+    ("wa 0812_3456_7890", "phone", "wa [TELEPON]"),
+    ("rek BCA 123\u2013456\u20137890", "account_number", "rek BCA [REKENING]"),
+    ("nik: 3 2 0 1 0 2 1 2 0 7 8 5 0 0 0 9", "nik", "nik: [NIK]"),
+    ("rek BRI 1234 . 5678 . 9012", "account_number", "rek BRI [REKENING]"),
+    # A PPPK's NIP has 21 where a civil servant's hiring month stands.
+    ("gaji blm masuk, NIP 199509252023212015", "nip", "gaji blm masuk, NIP [NIP]"),
 ]
 
 NEGATIVE = [
@@ -55,6 +63,9 @@ NEGATIVE = [
     "jalan nasional di Kab. X tahun 2024",
     "a.n. CV Berkah Abadi",
     "pagu 40jt realisasi 60%",
+    "biaya Rp 1.250.000 - 2.000.000 per orang",
+    "layanan 08.00 - 16.00 WIB",
+    "email ke hai.djpb@kemenkeu.go.id udh seminggu",
 ]
 
 

@@ -17,15 +17,21 @@ from socialdesk.rules.types import PiiFinding, PiiKind
 
 # The centre's published contacts are public by design; echoing them is never a leak.
 OFFICIAL_NUMBERS: frozenset[str] = frozenset({"6287877114090", "14090", "62214090"})
+OFFICIAL_EMAILS: frozenset[str] = frozenset({"hai.djpb@kemenkeu.go.id"})
 
-_SEP = r"[ .\-\u200b\u200c\u200d\u2060]"
-# A run of digits with single separators between groups; "+62" may lead.
+# Between two digit groups: a space, a dot, a dash (any dash), an underscore or an invisible
+# mark, or a dot, dash or underscore with a space either side ("0812 - 3456 - 7890"): spread
+# digits are still one number.
+_SEP = r"(?: ?[.\-_\u2010-\u2015] ?| |[\u200b\u200c\u200d\u2060])"
+# A run of digits with separators between groups; "+62" may lead.
 _NUMBER = re.compile(rf"(?<![\w+\-/#])(?:\+\s?)?(?:\(0[0-9]{{1,3}}\)\s?)?[0-9](?:{_SEP}?[0-9])*")
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
 )
 _NPWP_SHAPE = re.compile(r"^[0-9]{2}\.[0-9]{3}\.[0-9]{3}\.[0-9][.\-][0-9]{3}\.[0-9]{3}$")
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
+# An amount inside a run ("1.250.000 - 2.000.000" is a range of money, not one number).
+_AMOUNT_PART = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:[.,][0-9]{3})+(?![0-9])")
 
 _WINDOW = 40
 
@@ -118,7 +124,8 @@ def _is_nip(d: str) -> bool:
     hired_year, hired_month = int(d[8:12]), int(d[12:14])
     return (
         born and 1940 <= int(d[0:4]) <= 2010 and 1960 <= hired_year <= 2040
-        and 1 <= hired_month <= 12 and hired_year > int(d[0:4])
+        # PPPK (contract civil servants) carry 21 where a civil servant's month stands.
+        and (1 <= hired_month <= 12 or hired_month == 21) and hired_year > int(d[0:4])
     )
 
 
@@ -170,7 +177,8 @@ def _classify_number(raw: str, before: str, after: str) -> PiiKind | None:
         return "account_number"
     if _is_phone(raw, d):
         return "phone"
-    if _CTX_NOT_PII.search(before) or _AFTER_NOT_PII.match(after) or _THOUSANDS.match(raw.strip()):
+    if (_CTX_NOT_PII.search(before) or _AFTER_NOT_PII.match(after)
+            or _THOUSANDS.match(raw.strip()) or _AMOUNT_PART.search(raw)):
         return None
     if _is_nik(d):
         return "nik"
@@ -185,8 +193,9 @@ def _classify_number(raw: str, before: str, after: str) -> PiiKind | None:
 
 
 _DIGIT_GROUP = re.compile(r"[0-9]+")
-# Longest run of digit groups tried as one number; "0812 3456 7890" needs 3, NIP with spaces 4.
-_MAX_GROUPS = 8
+# Longest run of digit groups tried as one number; "0812 3456 7890" needs 3, NIP with spaces 4,
+# a NIK written digit by digit 16 (no wanted number has more than 20 digits).
+_MAX_GROUPS = 20
 
 
 # Characters a number may have before its first digit: "+", a space and "(" at most.
@@ -270,6 +279,7 @@ def find_pii(text: str) -> list[PiiFinding]:
     """Every piece of personal data in `text`, in order, without overlaps."""
     found: list[PiiFinding] = [
         PiiFinding("email", m.start(), m.end()) for m in _EMAIL.finditer(text)
+        if m.group().casefold() not in OFFICIAL_EMAILS
     ] if "@" in text else []
     # Numbers and addresses (house, RT and RW numbers) all need a digit.
     digit = _ANY_DIGIT.search(text)
