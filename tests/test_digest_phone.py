@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine
 
 from socialdesk.app import digest_send
-from tests.test_sla_report import script_day
+from tests.test_digest_content import full_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-PHONE = {"width": 360, "height": 740}
+PHONE = {"width": 390, "height": 844}  # a common phone (iPhone 12-15)
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -30,7 +30,7 @@ OVERFLOW = """(width) => [...document.querySelectorAll('body *')]
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_the_digest_fits_a_phone_screen(engine: Engine, tmp_path: Path) -> None:
-    rig = script_day(engine, tmp_path)
+    rig = full_day(engine, tmp_path)  # every section filled, links to the console too
     page_file = digest_send.write_day(rig.desk, date(2026, 11, 30), tmp_path / "digest.html")
     requests: list[str] = []
     with sync_api.sync_playwright() as playwright:

@@ -8,7 +8,7 @@ agree. Personal data never appears: message texts are masked and no author is na
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import func, select
 
 from socialdesk.app import broadcasts
+from socialdesk.app.digest_usage import usage_lines
 from socialdesk.app.sla_report import (
     ResponseFigures,
     by_platform,
@@ -43,6 +44,7 @@ BROADCAST_STATES = {"draft": "draf", "pending": "menunggu persetujuan",
                     "publishing": "sedang diterbitkan", "published": "terbit",
                     "failed": "gagal sebagian"}
 BAR_MAX = 100  # percent of the widest bar
+DUE_TICKETS_SHOWN = 20  # the rest are in the console's ticket list
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,8 @@ class Line:
 
     label: str
     text: str
+    link: str = ""
+    """Where the console shows it (empty without [digest] console_url)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,8 @@ class Digest:
     usage: tuple[Line, ...]
     undelivered: tuple[Line, ...] = ()
     """Earlier digests that may not have reached the supervisors."""
+    due_tickets: tuple[Line, ...] = ()
+    """Open tickets past their due time, then those due within 24 hours, soonest first."""
 
 
 def long_date(day: date) -> str:
@@ -169,8 +175,10 @@ def build(desk: Desk, period: Period) -> Digest:
             .group_by(Message.platform, Message.service_id, Message.action)).all()
         clocks = message_clocks(session, cal, start=start, end=end)
         tickets = ticket_figures(session, start=start, end=end, now=now)
-        open_tickets = session.execute(select(Ticket.owner_unit, Ticket.opened_at, Ticket.due_at)
-                                       .where(Ticket.state.in_(("open", "in_progress")))).all()
+        open_tickets = session.execute(
+            select(Ticket.owner_unit, Ticket.opened_at, Ticket.due_at, Ticket.number,
+                   Ticket.summary)
+            .where(Ticket.state.in_(("open", "in_progress"))).order_by(Ticket.due_at)).all()
         held_rows = session.execute(
             select(Reply.id, Account.name, Reply.kind, Reply.reason)
             .join(Account, Account.id == Reply.account_id)
@@ -178,12 +186,11 @@ def build(desk: Desk, period: Period) -> Digest:
         accounts = session.execute(select(Account.name, Account.platform, Account.enabled,
                                           Account.disabled_reason, Account.last_error)
                                    .order_by(Account.name)).all()
-        usage = session.execute(
-            select(UsageLedger.account, UsageLedger.key, func.sum(UsageLedger.amount),
-                   func.sum(UsageLedger.calls))
-            .where(UsageLedger.day >= period.first, UsageLedger.day <= period.day)
-            .group_by(UsageLedger.account, UsageLedger.key)
-            .order_by(UsageLedger.account, UsageLedger.key)).all()
+        usage = usage_lines(session.execute(
+            select(UsageLedger.account, UsageLedger.day, UsageLedger.key, UsageLedger.amount,
+                   UsageLedger.calls)
+            .where(UsageLedger.day >= period.first, UsageLedger.day <= period.day)).all(),
+            desk.settings.accounts)
         texts = {mid: text for mid, text in session.execute(
             select(Message.id, Message.text).where(
                 Message.id.in_([c.message_id for c in clocks if c.breached(now)])))}
@@ -193,7 +200,7 @@ def build(desk: Desk, period: Period) -> Digest:
     actions: Counter[str] = Counter()
     for platform, service_id, action, count in rows:
         platforms[PLATFORM_NAMES.get(platform, platform)] += count
-        services[_service_name(desk, service_id)] += count
+        services[_service_name(desk, service_id, triaged=action is not None)] += count
         actions[ACTION_NAMES.get(action, str(action))] += count
 
     breaches = tuple(
@@ -221,19 +228,34 @@ def build(desk: Desk, period: Period) -> Digest:
         tickets_opened=tickets.opened, tickets_open=tickets.open_now,
         tickets_overdue=tickets.overdue_now, tickets_due_soon=tickets.due_soon,
         tickets_resolved_late=tickets.resolved_late,
-        units=_units(open_tickets, now),
-        held=tuple(Line(f"balasan #{rid} ({name}, {kind})", reason or "-")
+        units=_units(((u, o, d) for u, o, d, _, _ in open_tickets), now),
+        held=tuple(Line(f"balasan #{rid} ({name}, {kind})", reason or "-",
+                        f"{console}/held" if console else "")
                    for rid, name, kind, reason in held_rows),
         broadcast_lines=_broadcast_lines(desk, start, end),
         accounts=tuple(
             Line(f"{name} ({PLATFORM_NAMES.get(platform, platform)})",
                  f"nonaktif: {disabled or '-'}" if not enabled else f"galat terakhir: {error}")
             for name, platform, enabled, disabled, error in accounts
-            if not enabled or error),
-        usage=tuple(Line(f"{account} {key}", f"{amount:g} ({calls} panggilan)")
-                    for account, key, amount, calls in usage),
+            if not enabled or error) + tuple(
+            Line(u.account, f"mendekati batas: {u.warning}") for u in usage if u.warning),
+        usage=tuple(Line(u.account, u.text) for u in usage),
         undelivered=_undelivered(desk, period.first),
+        due_tickets=_due_tickets(open_tickets, now, local, console),
     )
+
+
+def _due_tickets(rows: Iterable[tuple[str, datetime, datetime, str, str]], now: datetime,
+                 local: Callable[[datetime | None], str], console: str) -> tuple[Line, ...]:
+    soon = now + timedelta(days=1)
+    lines = []
+    for unit, _opened, due, number, summary in rows:  # soonest due first
+        if due > soon:
+            break
+        when = "LEWAT batas" if due <= now else "jatuh tempo"
+        lines.append(Line(number, f"{when} {local(due)} — {unit}: {_preview(summary, 80)}",
+                          f"{console}/tickets/{number}" if console else ""))
+    return tuple(lines[:DUE_TICKETS_SHOWN])
 
 
 def _undelivered(desk: Desk, before: date) -> tuple[Line, ...]:
@@ -250,9 +272,10 @@ def _undelivered(desk: Desk, before: date) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def _service_name(desk: Desk, service_id: str | None) -> str:
+def _service_name(desk: Desk, service_id: str | None, *, triaged: bool = True) -> str:
     if service_id is None:
-        return "belum ditriase"
+        # Greetings, thanks, spam: triaged, but no service of the catalog is asked for.
+        return "tanpa layanan katalog (sapaan, spam, dll.)" if triaged else "belum ditriase"
     try:
         return f"{service_id}. {desk.catalog.service(service_id).name}"
     except KeyError:
