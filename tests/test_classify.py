@@ -616,6 +616,9 @@ ANSWERABLE_VARIANTS = [
     'OMSPAN itu untuk siapa saja?',
     'alamat KPPN Medan di mana ya min?',
     'kantor DJPb itu mengurus apa saja?',
+    # Asked casually: what it is, what it stands for, which regulation governs it.
+    "min KKP tu singkatan apa sih?",
+    "aturan perjalanan dinas dalam negeri itu PMK nomor berapa ya?",
 ]
 
 CASE_VARIANTS = [
@@ -631,6 +634,9 @@ CASE_VARIANTS = [
     'min kami mau minta akses API OMSPAN untuk dashboard pemda, syaratnya apa?',
     'rekening satker kami diblokir bank, apa perlu surat dari KPPN?',
     'dana PSR kelompok kami sudah diverifikasi tapi belum ditransfer',
+    # Something to hand over, lend or look up for this writer.
+    "min kami mau pinjam user pelatihan SAKTI buat bimtek minggu depan, bisa?",
+    "kak data outstanding UMi per kabupaten bisa diminta gak? buat skripsi",
 ]
 
 

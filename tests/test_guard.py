@@ -131,7 +131,17 @@ INBOUND = [
     ("boleh minta nota dinas internal soal blokir anggaran?", ["excluded_info"]),
     ("min bisa kasih nomor hp pribadi kepala KPPN?", ["excluded_info"]),
     ("SAKTI pake database apa & IP server nya berapa?", ["excluded_info"]),
+    # Round 2 families: a conclusion to confirm, a regional "that's what it means?", a rumour
+    # about working arrangements, a relative's pay, another unit's score, a list of people.
+    ("jadi dana hibah itu boleh dipakai buat honor panitia kan min?", ["interpretation"]),
+    ("ambo baco aturan tu, baitu maksudnyo?", ["interpretation"]),
+    ("kabarnya WFH pegawai kanwil mau dihapus ya min? kapan?", ["unregulated_policy"]),
+    ("min tunjangan PPPK nanti disamain sama PNS?", ["unregulated_policy"]),
+    ("kakak saya PNS di Bappeda, bisa dicek gajinya udah masuk?", ["excluded_info"]),
+    ("nilai IKPA dinas tetangga kami berapa min?", ["excluded_info"]),
+    ("daftar penerima bantuan di desa kami bisa dibagikan?", ["excluded_info"]),
     ("min SAKTI error pas rekam SPP, gmn ya?", []),
+    ("jadi ga perlu jauh-jauh ke KPPN induk lagi ya min?", []),
     ("revisi DIPA tahun ini caranya gimana?", []),
     ("makasih min, dana udah masuk 🙏", []),
 ]
