@@ -26,12 +26,20 @@ class SlaToday:
     tickets: TicketFigures
 
 
-def today(desk: Desk) -> SlaToday:
+def local_day(desk: Desk) -> date:
+    """Today in the desk's working-hours zone."""
+    return desk.now().astimezone(ZoneInfo(desk.settings.working_hours.timezone)).date()
+
+
+def today(desk: Desk, day: date | None = None) -> SlaToday:
+    """The figures of the local working day so far, or of an earlier `day` as it ended (a
+    supervisor checking yesterday, or a day that ended after midnight)."""
     now = desk.now()
     zone = ZoneInfo(desk.settings.working_hours.timezone)
-    day = now.astimezone(zone).date()
+    day = min(day or local_day(desk), local_day(desk))
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = start + timedelta(days=1)
+    now = min(now, end)
     with desk.sessions() as session:
         clocks = message_clocks(session, desk.calendar, start=start, end=end)
         tickets = ticket_figures(session, start=start, end=end, now=now)

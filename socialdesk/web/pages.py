@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -429,4 +430,13 @@ def accounts_page(request: Request, signed: Supervisor) -> Response:
 
 @router.get("/sla")
 def sla_page(request: Request, signed: Supervisor) -> Response:
-    return render(request, "sla.html", signed, s=sla_today.today(desk_of(request)))
+    desk = desk_of(request)
+    try:
+        day: date | None = date.fromisoformat(request.query_params.get("day", ""))
+    except ValueError:  # none given, or not a date: today
+        day = None
+    figures = sla_today.today(desk, day)
+    today = sla_today.local_day(desk)
+    return render(request, "sla.html", signed, s=figures, today=today,
+                  previous=figures.day - timedelta(days=1),
+                  following=figures.day + timedelta(days=1) if figures.day < today else None)

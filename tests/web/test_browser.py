@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
+from socialdesk.app import actions
 from socialdesk.store.models import Account, Reply, Ticket
 from socialdesk.web.app import create_app
 from tests.web.conftest import PASSWORD, Console
@@ -220,6 +221,35 @@ def test_an_agent_finds_the_catalog_item_by_search_and_sees_its_due_time(
     with console.rig.session() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.message_id == message_id)).one()
         assert ticket.item_id == "7.9"
+    assert watch.dialogs == []
+
+
+def test_on_a_phone_every_figure_of_every_table_is_shown_within_the_screen(
+        console: Console, served: str, browser: Any) -> None:
+    console.message("min SP2D kami belum cair, mohon dicek segera", author="bendahara_satker")
+    item = sorted(console.rig.desk.catalog.items)[0]
+    escalated = console.message("min SPM kami ditolak", author="warga_tiket", minutes=96)
+    actions.escalate(console.rig.desk, escalated, actor="tests", item_id=item)
+    watch = Watch(served)
+    phone = _page(browser, served, watch, PHONE)
+    _sign_in(phone, "sari")
+    for path in ("/queue", "/tickets", "/accounts", "/sla"):
+        phone.goto(path)
+        cells = phone.eval_on_selector_all("main table tbody td, main table tbody th", """
+            cells => cells.map(c => {
+              const box = c.getBoundingClientRect();
+              return {text: c.textContent.trim().slice(0, 30), right: box.right,
+                      width: box.width, shown: getComputedStyle(c).display !== "none"};
+            })""")
+        assert cells, path
+        # Hidden cells (the old phone layout hid columns) and cells past the right edge
+        # (a table wider than the phone) are both figures a supervisor cannot read.
+        hidden = [c["text"] for c in cells if not c["shown"] and c["text"]]
+        beyond = [c["text"] for c in cells if c["shown"] and c["right"] > PHONE["width"] + 1]
+        assert (path, hidden, beyond) == (path, [], [])
+    phone.goto("/queue")
+    author = phone.locator("td.q-author", has_text="bendahara_satker")
+    assert author.bounding_box()["width"] > 100  # the name reads as a name, not a column
     assert watch.dialogs == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.messages.extract import extract_from_dir
 
 from socialdesk.core.vocab import ACTIONS, MESSAGE_KINDS, MESSAGE_STATES, REPLY_STATES, ROLES
+from socialdesk.rules.types import INTENTS
 from socialdesk.web.i18n import translations
 from socialdesk.web.pages import NOTES
 from socialdesk.web.render import TEMPLATES
@@ -19,11 +20,11 @@ def _template_strings() -> set[str]:
 def test_every_console_string_has_an_indonesian_translation() -> None:
     wanted = (_template_strings() | set(NOTES.values()) | set(ROLES) | set(MESSAGE_STATES)
               | set(MESSAGE_KINDS) | set(ACTIONS) | set(REPLY_STATES)
-              | {"in_progress", "resolved", "pass", "review", "block"})
+              | {"in_progress", "resolved", "pass", "review", "block"} | set(INTENTS))
     assert len(wanted) > 100
     catalogue = translations("id")
     missing = sorted(s for s in wanted if catalogue.gettext(s) == s
-                     and s not in {"Platform", "Unit", "supervisor", "admin"})
+                     and s not in {"Platform", "Unit", "supervisor", "admin", "spam"})
     assert missing == []
 
 

@@ -4,6 +4,7 @@ claims between two agents, held replies for supervisors."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -153,8 +154,19 @@ def test_the_supervisor_sees_todays_sla_figures_by_platform(console: Console) ->
     page = sari.get("/sla")
     assert page.status_code == 200
     assert "SLA hari ini" in page.text
-    assert '<th scope="row">x</th><td>1</td><td>1</td>' in page.text
-    assert '<th scope="row">instagram</th><td>1</td><td>0</td>' in page.text
+    assert re.search(r'<th scope="row">x</th><td[^>]*>1</td><td[^>]*>1</td>', page.text)
+    assert re.search(r'<th scope="row">instagram</th><td[^>]*>1</td><td[^>]*>0</td>',
+                     page.text)
+    # The next morning the supervisor can still read the day before, as it ended.
+    console.rig.clock.advance(timedelta(days=1))
+    sari, _ = console.signed_in("sari")  # yesterday's session has run out
+    today = sari.get("/sla").text
+    assert "SLA hari ini · 01-12-2026" in today
+    assert re.search(r'<th scope="row">x</th>', today) is None
+    yesterday = sari.get("/sla?day=2026-11-30").text
+    assert "Angka SLA · 30-11-2026" in yesterday and 'href="/sla?day=2026-12-01"' in yesterday
+    assert re.search(r'<th scope="row">x</th><td[^>]*>1</td><td[^>]*>1</td>', yesterday)
+    assert "SLA hari ini · 01-12-2026" in sari.get("/sla?day=2027-01-01").text  # no future
 
 
 def test_a_ticket_state_change_is_told_to_the_user_in_their_thread(console: Console) -> None:
