@@ -250,6 +250,11 @@ FAMILIES = [
     ("Ya ampun, k*ntol, dari tadi.", "abusive"),
     ("Masa gitu aja nggak bisa sih Kak, belajar dulu sana.", "abusive"),
     ("Try using your brain before tagging us.", "abusive"),
+    # Round 2 families that block outright: discipline of staff, a lecture.
+    ("Staf yang Kakak laporkan sudah dinonaktifkan sementara oleh atasannya.", "excluded_info"),
+    ("Informasinya sudah dijelaskan berkali-kali di pengumuman, Kak.", "abusive"),
+    ("Did you even read the pinned post before asking?", "abusive"),
+    ("Pakai user operator01 dan password Satker#2026 dulu ya Kak.", "excluded_info"),
 ]
 
 
@@ -275,10 +280,7 @@ UNSURE = [
     ("Perkiraan kami uang lembur baru cair pekan depan seperti biasa, Kak.",
      "unregulated_policy"),
     ("There are plans to replace the payroll system next quarter.", "unregulated_policy"),
-    ("Staf yang Kakak laporkan sudah dinonaktifkan sementara oleh atasannya.", "excluded_info"),
     ("Tagihan rekanan di satker 654321 ditolak karena rekeningnya salah, Kak.", "excluded_info"),
-    ("Informasinya sudah dijelaskan berkali-kali di pengumuman, Kak.", "abusive"),
-    ("Did you even read the pinned post before asking?", "abusive"),
 ]
 
 
