@@ -222,7 +222,7 @@ def test_it_rejects_unknown_queue_filters(desk: Desk) -> None:
             actions.queue(desk, wanted)
 
 
-def test_it_masks_personal_data_of_public_messages_only(desk: Desk) -> None:
+def test_it_masks_personal_data_of_every_message_until_revealed(desk: Desk) -> None:
     with transaction(desk.sessions) as s:
         acc = _account(s)
         public = _message(s, acc, text=f"NIK saya {NIK}\nmohon dicek", kind="comment")
@@ -230,9 +230,15 @@ def test_it_masks_personal_data_of_public_messages_only(desk: Desk) -> None:
     by_id = {e.id: e for e in actions.queue(desk)}
     assert NIK not in by_id[public].text and "[NIK]" in by_id[public].text
     assert by_id[public].text == "NIK saya [NIK] mohon dicek"
-    assert NIK in by_id[private].text
+    assert NIK not in by_id[private].text
     assert NIK not in actions.show(desk, public).text
-    assert NIK in actions.show(desk, private).text
+    assert NIK not in actions.show(desk, private).text
+    from socialdesk.app.reveal import reveal
+
+    assert NIK in reveal(desk, private, actor="andi")
+    with desk.sessions() as s:
+        assert s.scalars(select(AuditLog.action).where(AuditLog.actor == "andi")).all() == [
+            "reveal"]
 
 
 # -- show ------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def _count(shell: Shell, model: type[Reply] | type[AuditLog] | type[Ticket]) -> 
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_it_prints_the_queue_oldest_due_first_with_public_text_masked(shell: Shell) -> None:
+def test_it_prints_the_queue_oldest_due_first_with_personal_data_masked(shell: Shell) -> None:
     ids = _seed(shell)
     status, out, _ = shell.run("queue")
     assert status == 0
@@ -99,7 +99,7 @@ def test_it_prints_the_queue_oldest_due_first_with_public_text_masked(shell: She
     assert "instagram/ig-main" in late and "LATE" in late and "[NIK]" in late
     assert NIK not in late
     assert " 0:10 " in soon and "8.1.b" in soon and "20m" in soon
-    assert NIK in calm  # a DM is private: the agent sees it whole
+    assert NIK not in calm  # masked in a DM too: `show --reveal` shows it, audited
 
 
 def test_it_filters_the_queue_from_the_command_line(shell: Shell) -> None:
@@ -222,3 +222,14 @@ def test_it_exits_2_with_one_line_on_bad_input(shell: Shell, argv: tuple[str, ..
     status, out, err = shell.run(*argv)
     assert status == 2 and out == ""
     assert named in err and err.count("\n") == 1 and err.startswith("socialdesk: error:")
+
+
+def test_show_reveal_prints_the_unmasked_text_and_audits_it(shell: Shell) -> None:
+    ids = _seed(shell)
+    status, out, _ = shell.run("show", str(ids["calm"]), "--reveal", "--as", "andi")
+    assert status == 0
+    masked, _, unmasked = out.partition("unmasked (audited):")
+    assert NIK not in masked and NIK in unmasked
+    with shell.sessions() as s:
+        assert s.scalars(select(AuditLog.action).where(AuditLog.actor == "andi")).all() == [
+            "reveal"]

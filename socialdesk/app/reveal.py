@@ -1,4 +1,4 @@
-"""Personal data in a public message is masked everywhere; an agent who needs it (to find
+"""Personal data in a message is masked everywhere; an agent who needs it (to find
 the user's case) reveals it with an explicit click, and the reveal is audited."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What an agent reads: the queue, one message in full, a ticket. Frozen dataclasses that
 hold no ORM objects, so a caller (the shell today, a web console later) never touches a
-closed session. Public messages are shown with personal data masked."""
+closed session. Personal data is masked in every message; app.reveal shows it, audited."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class QueueEntry:
     service_id: str | None
     item_id: str | None
     author: str | None
-    text: str  # one line, masked when the message is public
+    text: str  # one line, personal data masked
     claimed_by: str | None = None  # user name of the agent working on it
 
 
@@ -131,7 +131,7 @@ class TicketView:
 @dataclass(frozen=True, slots=True)
 class MessageDetail:
     entry: QueueEntry
-    text: str  # masked when public, line breaks kept
+    text: str  # personal data masked, line breaks kept
     platform_created_at: datetime
     first_response_at: datetime | None
     closed_at: datetime | None
@@ -205,7 +205,9 @@ def _checked_filter(catalog: Catalog, wanted: QueueFilter) -> tuple[
 
 
 def _shown(message: Message, text: str) -> str:
-    return mask(text) if message.kind in PUBLIC_KINDS else text
+    # Masked on every kind: a DM's NIK or account number is no less personal on a shared
+    # screen. The full text is one audited reveal away (app.reveal).
+    return mask(text)
 
 
 def _entry(desk: Desk, message: Message, account: str, now: datetime,

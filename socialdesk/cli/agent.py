@@ -56,6 +56,9 @@ def register(sub: Any) -> None:
 
     show = sub.add_parser("show", help="one message: classification, thread, replies, ticket")
     show.add_argument("id", help="message id, e.g. 123 or #123")
+    show.add_argument("--reveal", action="store_true",
+                      help="also print the text unmasked (recorded in the audit log)")
+    _add_actor(show)
     add_tz_option(show)
     show.set_defaults(func=cmd_show)
 
@@ -234,8 +237,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     tz = zone(args.tz)
     with _desk(args) as desk:
         detail = actions.show(desk, _id(args.id))
+        revealed = None
+        if args.reveal:
+            from socialdesk.app.reveal import reveal
+
+            revealed = reveal(desk, detail.entry.id, actor=_actor(args))
     # Line by line: a platform's newline stays a new line, nothing else moves the terminal.
     print("\n".join(visible(line, one_line=True) for line in _message_lines(detail, tz)))
+    if revealed is not None:
+        print("unmasked (audited):")
+        print("\n".join("  " + visible(line, one_line=True) for line in revealed.splitlines()))
     return 0
 
 
