@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -98,3 +98,7 @@ def test_a_paused_clock_holds_its_start_until_it_runs() -> None:
     clock.run()
     time.sleep(0.05)
     assert clock() > start
+    clock.set_speed(1.0)
+    before = clock()
+    time.sleep(0.05)
+    assert timedelta(0) < clock() - before < timedelta(seconds=5)

@@ -359,6 +359,7 @@ def run_demo(*, root: Path | None = None, speed: float = 1200.0, seed: int = 0,
             time.sleep(0.2)
     finally:
         daemon.stop()
+        clock.set_speed(1.0)
         if push is not None:
             push.stop()
     report = summary(desk, network)

@@ -23,6 +23,18 @@ class SimClock:
         self._offset = timedelta(0)
         self._lock = threading.Lock()
 
+    def set_speed(self, speed: float) -> None:
+        """Go on from the present moment at `speed` (the demo's console, once the day is
+        over, runs at the wall clock's pace instead of racing into the following days)."""
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        with self._lock:
+            if self._origin is not None:
+                elapsed = (time.monotonic() - self._origin) * self.speed
+                self._offset += timedelta(seconds=elapsed)
+                self._origin = time.monotonic()
+            self.speed = speed
+
     def run(self) -> None:
         """Start a paused clock running from where it stands."""
         with self._lock:
