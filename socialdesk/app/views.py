@@ -204,6 +204,12 @@ def _checked_filter(catalog: Catalog, wanted: QueueFilter) -> tuple[
     return tuple(wanted.states), platforms, services, items
 
 
+def _author(message: Message) -> str | None:
+    """The handle, else the platform's id of the writer: a Messenger push names only the
+    sender's page-scoped id, and an agent still needs to tell two writers apart."""
+    return message.author_handle or message.author_id or None
+
+
 def _shown(message: Message, text: str) -> str:
     # Masked on every kind: a DM's NIK or account number is no less personal on a shared
     # screen. The full text is one audited reveal away (app.reveal).
@@ -225,7 +231,7 @@ def _entry(desk: Desk, message: Message, account: str, now: datetime,
         received_at=message.received_at, age=max(timedelta(0), now - message.received_at),
         response_due_at=due, due_in=due_in, late=late, answered=answered,
         state=message.state, action=message.action, service_id=message.service_id,
-        item_id=message.item_id, author=message.author_handle,
+        item_id=message.item_id, author=_author(message),
         text=" ".join(_shown(message, message.text).split()), claimed_by=holder,
     )
 
@@ -244,7 +250,7 @@ def show(desk: Desk, message_id: int) -> MessageDetail:
                 select(Message).where(Message.conversation_id == message.conversation_id,
                                       Message.id != message.id)
                 .order_by(Message.platform_created_at, Message.id)).all()
-            thread = tuple(ThreadEntry(m.id, m.kind, m.author_handle, m.received_at, m.state,
+            thread = tuple(ThreadEntry(m.id, m.kind, _author(m), m.received_at, m.state,
                                        _shown(m, m.text)) for m in others)
         replies = session.scalars(
             select(Reply).where(Reply.message_id == message.id).order_by(Reply.id)).all()
