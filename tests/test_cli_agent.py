@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialdesk.cli import agent, main
+from socialdesk.cli import common, main
 from socialdesk.store.db import make_engine, session_factory, transaction
 from socialdesk.store.migrate import upgrade
 from socialdesk.store.models import Account, AuditLog, Message, Reply, Ticket
@@ -42,7 +42,7 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
           capsys: pytest.CaptureFixture[str]) -> Iterator[Shell]:
     monkeypatch.delenv("SOCIALDESK_DATABASE_URL", raising=False)
     monkeypatch.setenv("SOCIALDESK_USER", "sari")
-    monkeypatch.setattr(agent, "clock", lambda: NOW)
+    monkeypatch.setattr(common, "CLOCK", lambda: NOW)
     db = tmp_path / "desk.db"
     engine: Engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)

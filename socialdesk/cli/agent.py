@@ -7,19 +7,23 @@ exit statuses (1: the guard refused a reply, 2: bad input or an unknown id).
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from socialdesk.cli.common import UsageError, add_tz_option, settings_from, zone
-from socialdesk.core.clock_format import zone_label
+from socialdesk.cli.common import (
+    UsageError,
+    acting_user,
+    add_actor_option,
+    add_tz_option,
+    format_time,
+    open_desk,
+    zone,
+)
 from socialdesk.core.textsafe import json_escaped, visible
 from socialdesk.core.vocab import MESSAGE_STATES, TICKET_STATES
 
@@ -27,17 +31,11 @@ from socialdesk.core.vocab import MESSAGE_STATES, TICKET_STATES
 # build the parser: `socialdesk --help` and the other groups' commands start without them.
 if TYPE_CHECKING:
     from socialdesk.app import actions
-    from socialdesk.desk.context import Desk
 
-USER_ENV = "SOCIALDESK_USER"
 PREVIEW = 60
 
 
-def clock() -> datetime:
-    """The clock the desk runs on; tests give the shell a simulated one through this name."""
-    from socialdesk.desk.context import wall_clock
 
-    return wall_clock()
 
 
 def register(sub: Any) -> None:
@@ -58,7 +56,7 @@ def register(sub: Any) -> None:
     show.add_argument("id", help="message id, e.g. 123 or #123")
     show.add_argument("--reveal", action="store_true",
                       help="also print the text unmasked (recorded in the audit log)")
-    _add_actor(show)
+    add_actor_option(show)
     add_tz_option(show)
     show.set_defaults(func=cmd_show)
 
@@ -71,21 +69,21 @@ def register(sub: Any) -> None:
                      help="a value for the template (repeatable)")
     rep.add_argument("--private", action="store_true",
                      help="answer a public message privately (where the platform can)")
-    _add_actor(rep)
+    add_actor_option(rep)
     rep.set_defaults(func=cmd_reply)
 
     esc = sub.add_parser("escalate", help="open a ticket to the owner unit and acknowledge it")
     esc.add_argument("id", help="id of the message to escalate")
     esc.add_argument("--service", help="catalog service id (default: the classified one)")
     esc.add_argument("--item", help="catalog item id (default: the classified one)")
-    _add_actor(esc)
+    add_actor_option(esc)
     add_tz_option(esc)
     esc.set_defaults(func=cmd_escalate)
 
     close = sub.add_parser("close", help="close a message")
     close.add_argument("id", help="id of the message to close")
     close.add_argument("--note", default="", help="why, for the audit log")
-    _add_actor(close)
+    add_actor_option(close)
     close.set_defaults(func=cmd_close)
 
     ticket = sub.add_parser("ticket", help="escalation tickets")
@@ -100,25 +98,15 @@ def register(sub: Any) -> None:
     tset.add_argument("state", choices=[s for s in TICKET_STATES if s != "open"],
                       help="the new state")
     tset.add_argument("--note", default="", help="what was done, kept in the history")
-    _add_actor(tset)
+    add_actor_option(tset)
     add_tz_option(tset)
     tset.set_defaults(func=cmd_ticket_set)
 
 
-def _add_actor(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="actor", metavar="USER",
-                        help=f"acting user (default: ${USER_ENV} or your login name)")
 
 
-def _actor(args: argparse.Namespace) -> str:
-    if args.actor:
-        return str(args.actor)
-    if os.environ.get(USER_ENV):
-        return os.environ[USER_ENV]
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        raise UsageError(f"cannot tell who you are: give --as USER or set {USER_ENV}") from None
+
+
 
 
 def _id(text: str) -> int:
@@ -128,26 +116,12 @@ def _id(text: str) -> int:
     return int(digits)
 
 
-@contextmanager
-def _desk(args: argparse.Namespace) -> Iterator[Desk]:
-    from socialdesk.desk.context import Desk
-    from socialdesk.store.migrate import require_current
 
-    desk = Desk.from_settings(settings_from(args), now=clock)
-    try:
-        require_current(desk.engine)
-        yield desk
-    finally:
-        desk.close()
 
 
 # -- formatting ------------------------------------------------------------------------------
 
-def _time(value: datetime | None, tz: ZoneInfo) -> str:
-    if value is None:
-        return "-"
-    local = value.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {zone_label(tz.key, local)}"
+
 
 
 def _span(value: timedelta) -> str:
@@ -210,7 +184,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     wanted = actions.QueueFilter(
         states=tuple(args.state or actions.DEFAULT_STATES), platforms=tuple(args.platform or ()),
         services=tuple(args.service or ()), at_risk=args.at_risk, limit=args.limit)
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         entries = actions.queue(desk, wanted)
     if args.json:
         for entry in entries:
@@ -235,13 +209,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     from socialdesk.app import actions
 
     tz = zone(args.tz)
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         detail = actions.show(desk, _id(args.id))
         revealed = None
         if args.reveal:
             from socialdesk.app.reveal import reveal
 
-            revealed = reveal(desk, detail.entry.id, actor=_actor(args))
+            revealed = reveal(desk, detail.entry.id, actor=acting_user(args))
     # Line by line: a platform's newline stays a new line, nothing else moves the terminal.
     print("\n".join(visible(line, one_line=True) for line in _message_lines(detail, tz)))
     if revealed is not None:
@@ -256,19 +230,20 @@ def _message_lines(d: actions.MessageDetail, tz: ZoneInfo) -> list[str]:
         f"message {e.id}  {e.platform}/{e.account}  {e.kind}  state {e.state}"
         + ("  (hidden on the platform)" if d.hidden else ""),
         f"from      {e.author or '-'}",
-        f"received  {_time(e.received_at, tz)}   (written {_time(d.platform_created_at, tz)})",
-        f"due       {_time(e.response_due_at, tz)}   ({_due_words(e)})",
-        f"answered  {_time(d.first_response_at, tz)}",
+        f"received  {format_time(e.received_at, tz)}   "
+        f"(written {format_time(d.platform_created_at, tz)})",
+        f"due       {format_time(e.response_due_at, tz)}   ({_due_words(e)})",
+        f"answered  {format_time(d.first_response_at, tz)}",
     ]
     if d.closed_at is not None:
-        lines.append(f"closed    {_time(d.closed_at, tz)}")
+        lines.append(f"closed    {format_time(d.closed_at, tz)}")
     lines += ["", *("  " + line for line in d.text.splitlines() or [""]), ""]
     c = d.classification
     if c is None:
         lines.append("classification: not triaged yet")
     else:
         lines += [
-            f"classification ({_time(c.triaged_at, tz)})",
+            f"classification ({format_time(c.triaged_at, tz)})",
             f"  service     {c.service_id or '-'}  {c.service_name or ''}".rstrip(),
             f"  item        {c.item_id or '-'}  {c.item_name or ''}".rstrip(),
             f"  intent      {c.intent or '-'}   action {c.action or '-'}   confidence "
@@ -277,14 +252,14 @@ def _message_lines(d: actions.MessageDetail, tz: ZoneInfo) -> list[str]:
             f"  personal    {', '.join(c.pii) or 'none found'}",
         ]
     lines += ["", f"thread ({len(d.thread)} other message{'s' * (len(d.thread) != 1)})"]
-    lines += [f"  #{t.id}  {_time(t.received_at, tz)}  {t.kind}  {t.state}  {t.author or '-'}: "
-              f"{_preview(' '.join(t.text.split()))}" for t in d.thread]
+    lines += [f"  #{t.id}  {format_time(t.received_at, tz)}  {t.kind}  {t.state}  "
+              f"{t.author or '-'}: {_preview(' '.join(t.text.split()))}" for t in d.thread]
     lines += ["", f"replies ({len(d.replies)})"]
     for r in d.replies:
-        sent = f"  sent {_time(r.sent_at, tz)}" if r.sent_at else ""
+        sent = f"  sent {format_time(r.sent_at, tz)}" if r.sent_at else ""
         lines.append(f"  #{r.id}  {r.state}  {r.kind}  by {r.author}  "
                      f"{r.template or 'own text'}  [{r.idempotency_key}]  "
-                     f"queued {_time(r.created_at, tz)}{sent}")
+                     f"queued {format_time(r.created_at, tz)}{sent}")
         if r.reason:
             lines.append(f"      reason: {r.reason}")
         lines.append(f"      {' '.join(r.text.split())}")
@@ -300,16 +275,16 @@ def _ticket_lines(t: actions.TicketView, tz: ZoneInfo) -> list[str]:
         f"  item        {t.item_id or '-'}  {t.item_name or ''}".rstrip(),
         f"  owner unit  {t.owner_unit}",
         f"  requester   {t.requester or '-'}   message {t.message_id or '-'}",
-        f"  opened      {_time(t.opened_at, tz)}",
-        f"  due         {_time(t.due_at, tz)}",
+        f"  opened      {format_time(t.opened_at, tz)}",
+        f"  due         {format_time(t.due_at, tz)}",
     ]
     if t.resolved_at is not None:
-        lines.append(f"  resolved    {_time(t.resolved_at, tz)}")
+        lines.append(f"  resolved    {format_time(t.resolved_at, tz)}")
     lines.append(f"  summary     {_preview(' '.join(t.summary.split()))}")
     lines.append("  history")
     for ev in t.events:
         note = ev.detail.get("note")
-        lines.append(f"    {_time(ev.at, tz)}  {ev.kind:<11}  by {ev.actor}"
+        lines.append(f"    {format_time(ev.at, tz)}  {ev.kind:<11}  by {ev.actor}"
                      + (f"  ({note})" if note else ""))
     return lines
 
@@ -325,8 +300,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
         variables[key.strip()] = value
     if variables and args.template is None:
         raise UsageError("--var goes with --template")
-    actor = _actor(args)
-    with _desk(args) as desk:
+    actor = acting_user(args)
+    with open_desk(args) as desk:
         try:
             done = actions.reply(desk, _id(args.id), actor=actor, template=args.template,
                                  text=args.text, variables=variables, private=args.private)
@@ -343,8 +318,8 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     from socialdesk.app import actions
 
     tz = zone(args.tz)
-    actor = _actor(args)
-    with _desk(args) as desk:
+    actor = acting_user(args)
+    with open_desk(args) as desk:
         try:
             done = actions.escalate(desk, _id(args.id), actor=actor, service_id=args.service,
                                     item_id=args.item)
@@ -353,11 +328,11 @@ def cmd_escalate(args: argparse.Namespace) -> int:
             return 1
     where = f"{done.item_id or done.service_id} -> {done.owner_unit}"
     if done.opened:
-        print(f"opened ticket {done.ticket_number} ({where}), due {_time(done.due_at, tz)}; "
+        print(f"opened ticket {done.ticket_number} ({where}), due {format_time(done.due_at, tz)}; "
               f"acknowledgement queued as reply #{done.reply_id}")
     else:
         print(f"ticket {done.ticket_number} is already open for message {done.message_id} "
-              f"({where}), due {_time(done.due_at, tz)}")
+              f"({where}), due {format_time(done.due_at, tz)}")
     print(f"message {done.message_id} is now waiting")
     return 0
 
@@ -365,8 +340,8 @@ def cmd_escalate(args: argparse.Namespace) -> int:
 def cmd_close(args: argparse.Namespace) -> int:
     from socialdesk.app import actions
 
-    actor = _actor(args)
-    with _desk(args) as desk:
+    actor = acting_user(args)
+    with open_desk(args) as desk:
         done = actions.close(desk, _id(args.id), actor=actor, note=args.note)
     print(f"closed message {done.message_id} (was {done.previous_state})")
     if done.cancelled:
@@ -379,7 +354,7 @@ def cmd_ticket_show(args: argparse.Namespace) -> int:
     from socialdesk.app import actions
 
     tz = zone(args.tz)
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         ticket = actions.ticket_detail(desk, args.number)
     print("\n".join(_ticket_lines(ticket, tz)))
     return 0
@@ -389,8 +364,8 @@ def cmd_ticket_set(args: argparse.Namespace) -> int:
     from socialdesk.app import actions
 
     tz = zone(args.tz)
-    actor = _actor(args)
-    with _desk(args) as desk:
+    actor = acting_user(args)
+    with open_desk(args) as desk:
         ticket = actions.set_ticket_state(desk, args.number, args.state, actor=actor,
                                           note=args.note)
     print("\n".join(_ticket_lines(ticket, tz)))

@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from socialdesk.cli.agent import _actor, _add_actor, _desk, _time
-from socialdesk.cli.common import UsageError, add_tz_option, parse_time, zone
+from socialdesk.cli.common import (
+    UsageError,
+    acting_user,
+    add_actor_option,
+    add_tz_option,
+    format_time,
+    open_desk,
+    parse_time,
+    zone,
+)
 
 if TYPE_CHECKING:
     from socialdesk.app import broadcasts
@@ -27,7 +35,7 @@ def register(sub: Any) -> None:
     draft.add_argument("--title", default="", help="a short name shown in `broadcast list`")
     draft.add_argument("--check", action="store_true",
                        help="only show how the text fits each account")
-    _add_actor(draft)
+    add_actor_option(draft)
     add_tz_option(draft)
     draft.set_defaults(func=cmd_draft)
     for name, helptext, func in (("approve", "approve (a supervisor, not the requester)",
@@ -37,7 +45,7 @@ def register(sub: Any) -> None:
         cmd.add_argument("broadcast_id", help="id of the broadcast (from `broadcast list`)")
         if name == "reject":
             cmd.add_argument("--reason", default="", help="why, told to the requester")
-        _add_actor(cmd)
+        add_actor_option(cmd)
         add_tz_option(cmd)
         cmd.set_defaults(func=func)
     lst = actions.add_parser("list", help="broadcasts with state, due time and results")
@@ -73,16 +81,17 @@ def _view_lines(v: broadcasts.BroadcastView, args: argparse.Namespace) -> list[s
     tz = zone(args.tz)
     late = "  LATE" if v.late else ""
     lines = [f"broadcast {v.id}  {v.state}{late}  requested by {v.requested_by} "
-             f"{_time(v.requested_at, tz)}  due {_time(v.due_at, tz)}",
+             f"{format_time(v.requested_at, tz)}  due {format_time(v.due_at, tz)}",
              f"  {' '.join(v.text.split())[:200]}"]
     if v.scheduled_at:
-        lines.append(f"  publish at {_time(v.scheduled_at, tz)}")
+        lines.append(f"  publish at {format_time(v.scheduled_at, tz)}")
     if v.approved_by:
         verb = "rejected" if v.state == "rejected" else "approved"
         lines.append(f"  {verb} by {v.approved_by}" + (f": {v.reason}" if v.reason else ""))
     for t in v.targets:
         result = t.platform_id or t.error or ""
-        lines.append(f"  {t.account:<14} {t.state:<8} {_time(t.sent_at, tz) if t.sent_at else ''}"
+        when = format_time(t.sent_at, tz) if t.sent_at else ""
+        lines.append(f"  {t.account:<14} {t.state:<8} {when}"
                      f" {result}".rstrip())
     return lines
 
@@ -92,12 +101,12 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     accounts = _accounts(args.accounts)
     at = parse_time(args.at) if args.at else None
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         if args.check:
             fits = broadcasts.check(desk, args.text, accounts, image=args.image)
             print("\n".join(_fit_lines(fits)))
             return 0 if all(f.ok for f in fits) else 1
-        drafted = broadcasts.draft(desk, text=args.text, accounts=accounts, actor=_actor(args),
+        drafted = broadcasts.draft(desk, text=args.text, accounts=accounts, actor=acting_user(args),
                                    at=at, image=args.image, title=args.title)
     print("\n".join(_view_lines(drafted.broadcast, args)))
     print("\n".join(_fit_lines(drafted.fits)))
@@ -109,13 +118,13 @@ def cmd_draft(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     from socialdesk.app import broadcasts
 
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         view = broadcasts.get(desk, _broadcast_id(args.broadcast_id))
         accounts = [t.account for t in view.targets]
         # The per-platform fit, prices included, is shown before the approval is recorded.
         print("\n".join(_fit_lines(broadcasts.check(desk, view.text, accounts,
                                                      image=view.image))))
-        done = broadcasts.approve(desk, view.id, actor=_actor(args))
+        done = broadcasts.approve(desk, view.id, actor=acting_user(args))
     print("\n".join(_view_lines(done, args)))
     return 0
 
@@ -123,8 +132,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_reject(args: argparse.Namespace) -> int:
     from socialdesk.app import broadcasts
 
-    with _desk(args) as desk:
-        done = broadcasts.reject(desk, _broadcast_id(args.broadcast_id), actor=_actor(args),
+    with open_desk(args) as desk:
+        done = broadcasts.reject(desk, _broadcast_id(args.broadcast_id), actor=acting_user(args),
                                  reason=args.reason)
     print("\n".join(_view_lines(done, args)))
     return 0
@@ -133,7 +142,7 @@ def cmd_reject(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from socialdesk.app import broadcasts
 
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         views = broadcasts.list_broadcasts(desk, limit=args.limit)
     for v in views:
         print("\n".join(_view_lines(v, args)))

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from socialdesk.cli.agent import _desk
+from socialdesk.cli.common import open_desk
 
 
 def register(sub: Any) -> None:
@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 def cmd_corrections(args: argparse.Namespace) -> int:
     from socialdesk.app.corrections import labelled_rows
 
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         for row in labelled_rows(desk):
             if args.jsonl:
                 print(json.dumps(row, ensure_ascii=False))

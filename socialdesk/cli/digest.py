@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from socialdesk.cli.agent import _actor, _add_actor, _desk
-from socialdesk.cli.common import UsageError
+from socialdesk.cli.common import UsageError, acting_user, add_actor_option, open_desk
 
 if TYPE_CHECKING:
     from socialdesk.app import digest_send
@@ -31,7 +30,7 @@ def register(sub: Any) -> None:
     cmd.add_argument("--dry-run", action="store_true", help="write the digest, send nothing")
     cmd.add_argument("--out", metavar="FILE.html", help="where --dry-run writes the HTML "
                                                         "(the plain text goes beside it)")
-    _add_actor(cmd)
+    add_actor_option(cmd)
     cmd.set_defaults(func=cmd_digest)
 
 
@@ -49,13 +48,13 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if args.to or args.dry_run or args.out:
             raise UsageError("--resend goes to the configured supervisors only")
         day = _day(args.resend)
-        with _desk(args) as desk:
-            outcome = digest_send.resend_day(desk, day, actor=_actor(args))
+        with open_desk(args) as desk:
+            outcome = digest_send.resend_day(desk, day, actor=acting_user(args))
         return _report(day, outcome)
     day = _day(args.date)
     if args.out and not args.dry_run:
         raise UsageError("--out goes with --dry-run")
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         if args.dry_run:
             out = Path(args.out or f"digest-{day.isoformat()}.html")
             written = digest_send.write_day(desk, day, out)

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.cli.agent import _actor, _add_actor, _desk
-from socialdesk.cli.common import UsageError
+from socialdesk.cli.common import UsageError, acting_user, add_actor_option, open_desk
 
 
 def _person(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +17,7 @@ def _person(parser: argparse.ArgumentParser) -> None:
                         help="the person's handle on the platform (with or without @)")
     parser.add_argument("--platform", required=True,
                         help="x (or twitter), instagram, facebook or youtube")
-    _add_actor(parser)
+    add_actor_option(parser)
 
 
 def register(sub: Any) -> None:
@@ -50,9 +49,9 @@ def write_private(path: Path, text: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from socialdesk.app import privacy
 
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         data = privacy.export(desk, platform=args.platform, handle=args.author,
-                              actor=_actor(args))
+                              actor=acting_user(args))
     write_private(Path(args.out), json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     print(f"wrote {args.out}: {len(data['messages'])} messages, {len(data['tickets'])} "
           f"tickets, {len(data['replies'])} replies")
@@ -69,9 +68,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing erased")
             return 1
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         done = privacy.forget(desk, platform=args.platform, handle=args.author,
-                              actor=_actor(args))
+                              actor=acting_user(args))
     print(f"erased on {done.platform}: {done.messages} messages, {done.conversations} "
           f"conversations, {done.tickets} tickets, {done.replies} replies")
     return 0
@@ -80,7 +79,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     from socialdesk.desk.retention import purge
 
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         days = desk.settings.retention.message_days
         done = purge(desk)
     print(f"retention {days} days: {done.messages} messages and {done.tickets} tickets "

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialdesk.cli.agent import _actor, _add_actor, _desk, _time
-from socialdesk.cli.common import UsageError, add_tz_option, zone
+from socialdesk.cli.common import (
+    UsageError,
+    acting_user,
+    add_actor_option,
+    add_tz_option,
+    format_time,
+    open_desk,
+    zone,
+)
 
 
 def register(sub: Any) -> None:
@@ -16,17 +23,17 @@ def register(sub: Any) -> None:
     lst.set_defaults(func=cmd_held)
     rel = sub.add_parser("release", help="send a held reply again (after checking the thread)")
     rel.add_argument("reply_id", help="id of the held reply (from `held`)")
-    _add_actor(rel)
+    add_actor_option(rel)
     rel.set_defaults(func=cmd_release)
     sent = sub.add_parser("mark-sent", help="record a held reply as sent (found in the thread)")
     sent.add_argument("reply_id", help="id of the held reply (from `held`)")
     sent.add_argument("platform_id", help="the id the platform gave the reply")
-    _add_actor(sent)
+    add_actor_option(sent)
     sent.set_defaults(func=cmd_mark_sent)
     can = sub.add_parser("cancel", help="drop a held reply; its message goes back to agents")
     can.add_argument("reply_id", help="id of the held reply (from `held`)")
     can.add_argument("--note", default="", help="why, for the audit log")
-    _add_actor(can)
+    add_actor_option(can)
     can.set_defaults(func=cmd_cancel)
 
 
@@ -40,11 +47,11 @@ def cmd_held(args: argparse.Namespace) -> int:
     from socialdesk.app import review
 
     tz = zone(args.tz)
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         rows = review.held(desk, args.limit)
     for row in rows:
         print(f"reply {row.id}  message {row.message_id or '-'}  {row.account}  {row.kind}  "
-              f"by {row.author}  {_time(row.created_at, tz)}")
+              f"by {row.author}  {format_time(row.created_at, tz)}")
         print(f"  reason: {row.reason}")
         print(f"  text:   {' '.join(row.text.split())[:200]}")
     print(f"{len(rows)} held")
@@ -54,8 +61,8 @@ def cmd_held(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from socialdesk.app import review
 
-    with _desk(args) as desk:
-        done = review.release(desk, _reply_id(args.reply_id), actor=_actor(args))
+    with open_desk(args) as desk:
+        done = review.release(desk, _reply_id(args.reply_id), actor=acting_user(args))
     print(f"reply {done.reply_id} queued again")
     return 0
 
@@ -63,8 +70,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_mark_sent(args: argparse.Namespace) -> int:
     from socialdesk.app import review
 
-    with _desk(args) as desk:
-        done = review.mark_sent(desk, _reply_id(args.reply_id), actor=_actor(args),
+    with open_desk(args) as desk:
+        done = review.mark_sent(desk, _reply_id(args.reply_id), actor=acting_user(args),
                                 platform_id=args.platform_id)
     print(f"reply {done.reply_id} recorded as sent")
     return 0
@@ -73,7 +80,8 @@ def cmd_mark_sent(args: argparse.Namespace) -> int:
 def cmd_cancel(args: argparse.Namespace) -> int:
     from socialdesk.app import review
 
-    with _desk(args) as desk:
-        done = review.cancel(desk, _reply_id(args.reply_id), actor=_actor(args), note=args.note)
+    with open_desk(args) as desk:
+        done = review.cancel(desk, _reply_id(args.reply_id), actor=acting_user(args),
+                             note=args.note)
     print(f"reply {done.reply_id} cancelled")
     return 0

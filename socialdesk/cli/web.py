@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialdesk.cli.agent import _desk
-from socialdesk.cli.common import UsageError
+from socialdesk.cli.common import UsageError, open_desk
 
 
 def register(sub: Any) -> None:
@@ -30,7 +29,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1 to 65535, got {args.port}")
-    with _desk(args) as desk:
+    with open_desk(args) as desk:
         app = create_app(desk, secure_cookies=args.https)
         # The proxy's X-Forwarded-For is trusted only from this host (the rate limit's address).
         uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True,
