@@ -92,6 +92,8 @@ REASONS: Mapping[str, str] = {
     "too_long": N_("too long for the platform"),
     "empty": N_("empty"),
     "guard_error": N_("the guard could not check it"),
+    "link": N_("a link the guard cannot place"),
+    "unknown_channel": N_("a platform the guard does not know"),
 }
 PII_REASON = N_("personal data (%(kind)s)")
 DOUBT_REASON = N_("perhaps: %(reason)s")
