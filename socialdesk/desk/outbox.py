@@ -423,6 +423,13 @@ SETTLE_IN_ONE = {
 
 def _settle_in_one(desk: Desk, state: str, params: dict[str, Any]) -> bool:
     """Settle on PostgreSQL in one autocommitted statement; False when the claim was lost."""
+    # The commit waits for the disk (synchronous_commit stays on), although not waiting
+    # sends about a fifth more replies per second. A crash of the database server can lose
+    # commits that did not wait, always the latest ones: the outcomes of several sends of
+    # one claim, or one outcome and the send after it. Their rows are then all `sending`
+    # under one claim, and release_dead_claims takes every row but the smallest for never
+    # tried and sends it again. Only the outcome of a claim's last send could skip the
+    # wait safely, and that saves too little to measure.
     with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return conn.execute(SETTLE_IN_ONE[state], params).first() is not None
 
