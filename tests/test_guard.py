@@ -301,6 +301,15 @@ PROPER = [
     "Sorry, we cannot interpret the regulation for a specific case; please read it on jdih.",
     "Halo Kak, kami belum memiliki informasi resmi terkait kenaikan tunjangan.",
     "Terima kasih Kak, tiket HAI-2603-00123 sudah kami teruskan ke tim SPAN.",
+    # Round 3: pointers to where a rule is published, refusals in other words, the desk's own
+    # next steps, an amount that is no appraisal.
+    "Ketentuan mengenai uang lembur diatur dalam PMK yang dapat Kakak telusuri di JDIH ya.",
+    "Aturan lengkapnya ada di PMK SBM tahun berjalan, silakan konsultasi dengan KPPN ya Kak.",
+    "Regulations on per diem are published on jdih.kemenkeu.go.id for anyone to read.",
+    "Kami tidak bisa menyatakan boleh atau tidak untuk kegiatan Kakak, mohon konsultasi ke KPPN.",
+    "Kami akan segera berkoordinasi dengan unit terkait soal gaji Kakak yang terlambat.",
+    "Isi data supplier dan nilai kontrak, 4) simpan lalu minta persetujuan PPK.",
+    "Sorry, we can't advise on how the rule applies to your unit; your KPPN can help.",
 ]
 
 
