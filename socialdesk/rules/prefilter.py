@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 with warnings.catch_warnings():
@@ -33,16 +32,46 @@ _MIN_LENGTH = 2
 _MAX_FACTORS = 3
 
 
-@dataclass(frozen=True, slots=True)
+Needs = tuple[tuple[str, ...], ...]
+
+
 class Gated:
     """A compiled pattern behind its required literals: `needs` holds groups of strings, and
-    the text must contain at least one string of every group for the pattern to be tried."""
+    the text must contain at least one string of every group for the pattern to be tried.
 
-    pattern: re.Pattern[str]
-    needs: tuple[tuple[str, ...], ...]
+    The literals are read off the pattern on its second use, not when it is built: reading
+    them costs more than one plain search, and a command that checks one text (`classify
+    TEXT`) uses each pattern once. Its first use runs the pattern ungated, which finds the
+    same thing. Two threads reading them at once both store the same tuple.
+    """
+
+    __slots__ = ("_needs", "_used", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str], needs: Needs | None = None) -> None:
+        self.pattern = pattern
+        self._needs = needs
+        self._used = False
+
+    def __repr__(self) -> str:
+        return f"Gated({self.pattern.pattern!r}, needs={self._needs!r})"
+
+    @property
+    def needs(self) -> Needs:
+        needs = self._needs
+        if needs is None:
+            needs = self._needs = required_literals(self.pattern)
+        return needs
+
+    def gate_now(self) -> Needs:
+        """The literals to test before this use: none on the first, `needs` from then on."""
+        if self._needs is None and not self._used:
+            self._used = True
+            return ()
+        return self.needs
 
     def search(self, text: str) -> re.Match[str] | None:
-        for group in self.needs:
+        needs = self._needs
+        for group in self.gate_now() if needs is None else needs:
             for literal in group:
                 if literal in text:
                     break
@@ -52,14 +81,17 @@ class Gated:
 
 
 def gate(pattern: re.Pattern[str]) -> Gated:
-    return Gated(pattern, required_literals(pattern))
+    return Gated(pattern)
 
 
 def any_search(gates: Sequence[Gated], text: str) -> bool:
     """Whether any of `gates` matches; the same test as `Gated.search`, written out inline
     because this runs for every pattern of every message."""
     for g in gates:
-        for group in g.needs:
+        needs = g._needs
+        if needs is None:
+            needs = g.gate_now()
+        for group in needs:
             for literal in group:
                 if literal in text:
                     break
@@ -71,7 +103,7 @@ def any_search(gates: Sequence[Gated], text: str) -> bool:
     return False
 
 
-def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+def required_literals(pattern: re.Pattern[str]) -> Needs:
     """Groups of literal strings such that every match of `pattern` contains one string of
     each group; empty when nothing safe can be said."""
     if _p is None or pattern.flags & re.IGNORECASE or not isinstance(pattern.pattern, str):
