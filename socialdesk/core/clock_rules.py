@@ -7,14 +7,18 @@ Changed hours (e.g. Ramadan) set the hours of any day that is open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import holidays as pyholidays
+from holidays.registry import COUNTRIES
 
 EXTRA_CLOSURE_NAME = "Libur tambahan"
 
@@ -40,6 +44,30 @@ class ChangedHours:
     close: time
 
 
+@lru_cache(maxsize=16)
+def country_holidays(country: str) -> Callable[..., Any]:
+    """`holidays.country_holidays` for one country, with the same classes and arguments.
+
+    The package finds a country's class by importing the module of every country it knows
+    (about 250, some 80 ms at the start of every command that reads the calendar). Its
+    registry names each code's module, so that one file is read alone, under a name of its
+    own (its imports are of the package's shared parts, never of holidays.countries). A
+    code the registry does not know, or a package whose country list is imported already,
+    goes the package's own way.
+    """
+    module = next((m for m, names in COUNTRIES.items() if country in names[1:]), None)
+    if module is None or "holidays.countries" in sys.modules:
+        return partial(pyholidays.country_holidays, country)
+    path = Path(pyholidays.__file__).with_name("countries") / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}._{module}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the package's own file
+        return partial(pyholidays.country_holidays, country)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    entity: Callable[..., Any] = getattr(loaded, country)
+    return entity
+
+
 @lru_cache(maxsize=256)
 def public_holidays(
     country: str, categories: tuple[str, ...], year: int,
@@ -50,10 +78,9 @@ def public_holidays(
     everything the clock does with it afterwards. The language is fixed so that names do not
     depend on the locale of the machine.
     """
-    language = pyholidays.country_holidays(country).default_language
-    table = pyholidays.country_holidays(
-        country, years=year, categories=categories, language=language,
-    )
+    holidays_of = country_holidays(country)
+    language = holidays_of().default_language
+    table = holidays_of(years=year, categories=categories, language=language)
     return {day: str(name) for day, name in table.items() if day.year == year}
 
 
@@ -63,7 +90,7 @@ def check_country(country: str | None, categories: tuple[str, ...]) -> None:
     if not categories:
         raise ValueError("categories: give at least one holiday category, or country=None")
     try:
-        pyholidays.country_holidays(country, categories=categories)
+        country_holidays(country)(categories=categories)
     except NotImplementedError:
         raise ValueError(f"country: no holiday list for {country!r}") from None
     except ValueError as exc:
