@@ -255,6 +255,24 @@ FAMILIES = [
     ("Informasinya sudah dijelaskan berkali-kali di pengumuman, Kak.", "abusive"),
     ("Did you even read the pinned post before asking?", "abusive"),
     ("Pakai user operator01 dan password Satker#2026 dulu ya Kak.", "excluded_info"),
+    # Round 3 families: condescension without a listed word, discipline by its letters,
+    # internal set-up, lists of people handed over.
+    ("Itu karena operator Kakak yang nggak becus input datanya.", "abusive"),
+    ("Hal semudah ini aja masih belum paham ya Kak?", "abusive"),
+    ("Please read the manual before asking us again.", "abusive"),
+    ("Kalau Kakak rajin baca pengumuman, gak bakal nanya hal ini.", "abusive"),
+    ("Jawabannya kayak buat anak TK aja ya Kak.", "abusive"),
+    ("Seperti sudah kami jelaskan berulang kali, formulirnya ada di laman.", "abusive"),
+    ("Staf loket itu sudah kami beri SP2 minggu lalu, Kak.", "excluded_info"),
+    ("Sambungkan VPN kantor dulu baru buka aplikasinya, Kak.", "excluded_info"),
+    ("Login pakai akun kppn\\operator.span dulu ya Kak.", "excluded_info"),
+    ("Nanti kami kirimkan daftar nama penerima bantuan di desa Kakak lewat DM.", "excluded_info"),
+    # Two separate grounds of one topic: a reading and its "so"; a forecast and its date.
+    ("Menurut kami boleh Kak, jadi pembayarannya sudah benar.", "interpretation"),
+    ("Kabarnya SAKTI segera berlaku versi baru, tukin bakal naik juga tahun anggaran depan.",
+     "unregulated_policy"),
+    ("Tagihan CV Sumber Air memang ditolak, vendor yang Kakak tanyakan belum dibayar.",
+     "excluded_info"),
 ]
 
 
@@ -341,6 +359,24 @@ def test_a_refusal_does_not_cover_a_disclosure_in_the_next_clause() -> None:
 def test_another_number_is_personal_data_even_beside_the_official_one() -> None:
     text = "Hubungi 14090 atau Pak Andi di 0812-7788-9900 ya."
     assert "pii:phone" in GUARD.check_outbound(text, channel="facebook").reasons
+
+
+def test_a_bare_host_with_a_path_is_a_link_whatever_its_ending() -> None:
+    verdict = GUARD.check_outbound("Isi formnya di forms.gle/AbC123 ya Kak.", channel="facebook")
+    assert verdict == Verdict("block", ("link_not_allowed",))
+    # Initials and degrees are no hosts.
+    assert GUARD.check_outbound("Narasumber: Budi, S.Kom/M.Kom.", channel="facebook").passed
+
+
+def test_one_ground_for_doubt_holds_and_the_same_words_read_twice_are_still_one() -> None:
+    # Two review patterns match "ketentuan ... satker Kakak dapat": one piece of evidence.
+    text = "Sesuai ketentuan yang berlaku, satker Kakak dapat mengajukan dispensasi ke KPPN."
+    assert GUARD.check_outbound(text, channel="facebook").verdict == "review"
+    data = yaml.safe_load(resources.default_path(resources.GUARD).read_text(encoding="utf-8"))
+    data["block_after_doubts"] = 0
+    never = Guard.from_mapping(data, base=resources.default_path(resources.GUARD).parent)
+    text = "Menurut kami boleh Kak, jadi pembayarannya sudah benar."
+    assert never.check_outbound(text, channel="facebook").verdict == "review"
 
 
 def test_a_bare_domain_in_brackets_is_read_without_the_bracket() -> None:

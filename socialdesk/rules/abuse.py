@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
@@ -21,6 +21,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # A word as the writer spelled it: letters with look-alike digits or masks inside.
 _TOKEN = re.compile(r"[a-z0-9@$*!|]*[a-z*][a-z0-9@$*!|]*")
 _RUNS = re.compile(r"(.)\1+")
+# Words already read, as the writer spelled them: most words of most texts are common ones,
+# and reading one (look-alikes, squeezing, masks) costs far more than looking it up. Bounded
+# so that a stream of unique junk cannot grow it without end.
+_CACHE_MAX = 50_000
 
 
 class LexiconError(ValueError):
@@ -47,6 +51,14 @@ class AbuseLexicon:
     words: frozenset[str]
     pairs: frozenset[tuple[str, str]]
     squeezed: frozenset[str]
+    # token as written -> (the lexicon word it is or None, its plain form, starts a pair)
+    _read: dict[str, tuple[str | None, str, bool]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _firsts: frozenset[str] = field(
+        default=frozenset(), init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_firsts", frozenset(first for first, _ in self.pairs))
 
     @classmethod
     def from_entries(cls, entries: Iterable[str], skip: Iterable[str] = ()) -> AbuseLexicon:
@@ -88,15 +100,25 @@ class AbuseLexicon:
 
     def find(self, folded: str) -> list[str]:
         """The lexicon words in `folded` (case-folded text), as the lexicon spells them."""
-        tokens = [_plain(t) for t in _TOKEN.findall(folded)]
+        tokens = [self._reading(t) for t in _TOKEN.findall(folded)]
         found: list[str] = []
-        for i, token in enumerate(tokens):
-            hit = self._word(token)
-            if hit is None and i + 1 < len(tokens) and (token, tokens[i + 1]) in self.pairs:
-                hit = f"{token} {tokens[i + 1]}"
+        for i, (hit, plain, first) in enumerate(tokens):
+            if hit is None and first and i + 1 < len(tokens):
+                following = tokens[i + 1][1]
+                if (plain, following) in self.pairs:
+                    hit = f"{plain} {following}"
             if hit is not None:
                 found.append(hit)
         return found
+
+    def _reading(self, token: str) -> tuple[str | None, str, bool]:
+        read = self._read.get(token)
+        if read is None:
+            plain = _plain(token)
+            read = (self._word(plain), plain, plain in self._firsts)
+            if len(self._read) < _CACHE_MAX:
+                self._read[token] = read
+        return read
 
     def _word(self, token: str) -> str | None:
         if token in self.words:

@@ -88,6 +88,8 @@ def _is_emoji_tail(cp: int) -> bool:
 
 
 def _x_weighted(text: str) -> int:
+    if text.isascii():
+        return len(text)  # every ASCII code point weighs 1
     total = 0
     i, n = 0, len(text)
     while i < n:
@@ -125,6 +127,9 @@ class Guard:
     abuse: AbuseLexicon | None = None
     abuse_marks: frozenset[str] = frozenset()
     doubt_marks: frozenset[str] = frozenset()
+    # Doubts that corroborate each other become a verdict: this many distinct review patterns
+    # of one topic in one reply block it (0: review never blocks).
+    block_after_doubts: int = 0
     # The same patterns behind their literal pre-checks, built once here rather than per call.
     _inbound_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
@@ -135,11 +140,13 @@ class Guard:
     _review_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
     )
+    _refusal_gates: tuple[Gated, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inbound_gates", _gated(self.inbound))
         object.__setattr__(self, "_outbound_gates", _gated(self.outbound))
         object.__setattr__(self, "_review_gates", _gated(self.review))
+        object.__setattr__(self, "_refusal_gates", tuple(gate(p) for p in self.refusals))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Guard:
@@ -170,7 +177,10 @@ class Guard:
         tld_alt = "|".join(sorted({re.escape(t.lower()) for t in tlds}, key=len, reverse=True))
         link = re.compile(
             r"(?<![\w@.\-])(?:(?P<scheme>https?://|www\.)(?P<h1>[^\s/?#<>\"']+)"
-            rf"|(?P<h2>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{tld_alt}))(?![\w\-]))"
+            rf"|(?P<h2>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{tld_alt}))(?![\w\-])"
+            # A bare host with a path is a link whatever its ending ("forms.gle/abc"); labels
+            # of one letter are initials and degrees ("S.Kom/M.Kom"), not hosts.
+            r"|(?P<h3>(?:[a-z0-9][a-z0-9-]{0,61}[a-z0-9]\.)+[a-z]{2,12})(?=/\w))"
             r"(?P<path>[/?#][^\s<>\"']*)?",
             re.IGNORECASE,
         )
@@ -194,6 +204,7 @@ class Guard:
             abuse=_lexicon(data, source, base),
             abuse_marks=frozenset(_optional(data, "abuse_marks", source)),
             doubt_marks=frozenset(_optional(data, "doubt_marks", source)),
+            block_after_doubts=_count(data, "block_after_doubts", source),
         )
 
     # -- public checks --------------------------------------------------------------------------
@@ -215,7 +226,7 @@ class Guard:
     def links(self, text: str) -> list[Link]:
         found: list[Link] = []
         for m in self.link_pattern.finditer(text):
-            host = (m.group("h1") or m.group("h2") or "").lower()
+            host = (m.group("h1") or m.group("h2") or m.group("h3") or "").lower()
             if m.group("scheme") and m.group("scheme").lower() == "www.":
                 host = "www." + host
             # Closing brackets and sentence marks after a bare link are the sentence's own.
@@ -260,10 +271,20 @@ class Guard:
         folded = fold(text)
         # Abuse is abuse inside a refusal too; the other topics read only what is not refused.
         topical = self._unrefused(folded)
+        doubts: list[str] = []
         for topic in OUTBOUND_TOPICS:
             read = folded if topic == "abusive" else topical
-            if read and any_search(self._outbound_gates[topic], read):
+            if not read:
+                continue
+            if any_search(self._outbound_gates[topic], read):
                 reasons.append(topic)
+                continue
+            # The review patterns run once: enough separate grounds block, one holds.
+            grounds = self._grounds(self._review_gates.get(topic, ()), read)
+            if self.block_after_doubts and grounds >= self.block_after_doubts:
+                reasons.append(topic)
+            elif grounds or (topic == "abusive" and any(m in folded for m in self.doubt_marks)):
+                doubts.append(REVIEW_MARK + topic)
         if "abusive" not in reasons and (
                 any(m in folded for m in self.abuse_marks)
                 or (self.abuse is not None and self.abuse.find(folded))):
@@ -280,14 +301,29 @@ class Guard:
             reasons.append("too_long")
         if reasons:
             return Verdict("block", tuple(dict.fromkeys(reasons)))
-        doubts = [REVIEW_MARK + topic for topic, gates in self._review_gates.items()
-                  if any_search(gates, folded if topic == "abusive" else topical)
-                  or (topic == "abusive" and any(m in folded for m in self.doubt_marks))]
         if any(not self._on_official_host(link) for link in links):
             # The centre's WhatsApp is an official channel by the SLA but no go.id site, as
             # the policy asks: a supervisor decides.
             doubts.append(REVIEW_MARK + "link")
         return Verdict("review", tuple(doubts)) if doubts else Verdict("pass")
+
+    def _grounds(self, gates: Sequence[Gated], read: str) -> int:
+        """How many review patterns of one topic match at different places of the reply,
+        counted up to `block_after_doubts` (up to one when review never blocks). Each is
+        its own ground for doubt (a rule named, a verdict on the reader, a "so"), and
+        together they leave little. Two matches that start or end at the same word are one
+        piece of evidence read twice, not corroboration."""
+        enough = max(1, self.block_after_doubts)
+        spans: list[tuple[int, int]] = []
+        for g in gates:
+            m = g.search(read)
+            if m is None:
+                continue
+            if all(m.start() != a and m.end() != b for a, b in spans):
+                spans.append(m.span())
+                if len(spans) >= enough:
+                    break
+        return len(spans)
 
     def _on_official_host(self, link: Link) -> bool:
         host = link.host.removeprefix("www.")
@@ -297,8 +333,8 @@ class Guard:
         """`folded` without the sentences that refuse something."""
         if not self.refusals:
             return folded
-        kept = [c for c in _CLAUSES.split(folded)
-                if c and not any(p.search(c) for p in self.refusals)]
+        gates = self._refusal_gates
+        kept = [c for c in _CLAUSES.split(folded) if c and not any_search(gates, c)]
         return " ".join(kept)
 
     def _official(self, visible: str, finding: PiiFinding) -> bool:
@@ -322,6 +358,13 @@ def _national(number: str) -> str:
     if digits.startswith("62"):
         return digits[2:]
     return digits.removeprefix("0")
+
+
+def _count(data: Mapping[str, Any], key: str, source: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise GuardConfigError(f"{source}: {key!r} must be a whole number, 0 or more")
+    return value
 
 
 def _optional(data: Mapping[str, Any], key: str, source: str) -> list[str]:
