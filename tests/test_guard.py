@@ -273,6 +273,12 @@ FAMILIES = [
      "unregulated_policy"),
     ("Tagihan CV Sumber Air memang ditolak, vendor yang Kakak tanyakan belum dibayar.",
      "excluded_info"),
+    # Grounds of different topics corroborate too: a source named internal beside a forecast.
+    ("Info internal Kak: tunjangan anak akan naik tahun depan.", "excluded_info"),
+    ("Santai Kak, gaji ke-13 pasti cair awal Juni kayak biasa.", "unregulated_policy"),
+    ("Kak, mikir dong sebelum komen.", "abusive"),
+    ("Ribet amat sih Kak, tinggal klik doang.", "abusive"),
+    ("The officer you complained about got a written warning last week.", "excluded_info"),
 ]
 
 
@@ -328,6 +334,9 @@ PROPER = [
     "Kami akan segera berkoordinasi dengan unit terkait soal gaji Kakak yang terlambat.",
     "Isi data supplier dan nilai kontrak, 4) simpan lalu minta persetujuan PPK.",
     "Sorry, we can't advise on how the rule applies to your unit; your KPPN can help.",
+    "Sorry for the trouble! Our team is checking the outage and will post an update here.",
+    "Tim kami akan menelusuri dan menindaklanjutinya sesuai waktu layanan yang berlaku.",
+    "Usulan video tutorial SAKTI modul pelaporan akan kami sampaikan ke tim konten.",
 ]
 
 

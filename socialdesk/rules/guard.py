@@ -272,6 +272,7 @@ class Guard:
         # Abuse is abuse inside a refusal too; the other topics read only what is not refused.
         topical = self._unrefused(folded)
         doubts: list[str] = []
+        grounds = 0
         for topic in OUTBOUND_TOPICS:
             read = folded if topic == "abusive" else topical
             if not read:
@@ -280,11 +281,16 @@ class Guard:
                 reasons.append(topic)
                 continue
             # The review patterns run once: enough separate grounds block, one holds.
-            grounds = self._grounds(self._review_gates.get(topic, ()), read)
-            if self.block_after_doubts and grounds >= self.block_after_doubts:
-                reasons.append(topic)
-            elif grounds or (topic == "abusive" and any(m in folded for m in self.doubt_marks)):
-                doubts.append(REVIEW_MARK + topic)
+            found = self._grounds(self._review_gates.get(topic, ()), read)
+            if found or (topic == "abusive" and any(m in folded for m in self.doubt_marks)):
+                doubts.append(topic)
+                grounds += found
+        if doubts and self.block_after_doubts and grounds >= self.block_after_doubts:
+            # Separate grounds of different topics ("info internal" beside a forecast of pay)
+            # corroborate each other as much as two of one topic.
+            reasons.extend(doubts)
+            doubts = []
+        doubts = [REVIEW_MARK + topic for topic in doubts]
         if "abusive" not in reasons and (
                 any(m in folded for m in self.abuse_marks)
                 or (self.abuse is not None and self.abuse.find(folded))):
