@@ -253,25 +253,25 @@ class SandboxNetwork:
         = (offset in seconds, seq) of the last one already taken."""
         start = self.start()
         horizon = (now - start).total_seconds()
+        rows = self._rows(
+            "SELECT * FROM messages WHERE account = ? AND stream = ? "
+            "AND (offset_s > ? OR (offset_s = ? AND seq > ?)) AND offset_s <= ? "
+            "ORDER BY offset_s, seq LIMIT ?",
+            (account, stream, after[0], after[0], after[1], horizon, limit))
+        return _timed(rows, start)
+
+    def _rows(self, query: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
         with self._db(write=False) as db:
             cursor = db.cursor()
             cursor.row_factory = sqlite3.Row
-            rows = cursor.execute(
-                "SELECT * FROM messages WHERE account = ? AND stream = ? "
-                "AND (offset_s > ? OR (offset_s = ? AND seq > ?)) AND offset_s <= ? "
-                "ORDER BY offset_s, seq LIMIT ?",
-                (account, stream, after[0], after[0], after[1], horizon, limit)).fetchall()
-        return _timed(rows, start)
+            return cursor.execute(query, params).fetchall()
 
     def message(self, account: str, platform_id: str, now: datetime) -> dict[str, Any] | None:
         """One message of `account` by its id, if it is visible at `now`."""
         start = self.start()
-        with self._db(write=False) as db:
-            cursor = db.cursor()
-            cursor.row_factory = sqlite3.Row
-            rows = cursor.execute(
-                "SELECT * FROM messages WHERE account = ? AND platform_id = ? AND offset_s <= ?",
-                (account, platform_id, (now - start).total_seconds())).fetchall()
+        rows = self._rows(
+            "SELECT * FROM messages WHERE account = ? AND platform_id = ? AND offset_s <= ?",
+            (account, platform_id, (now - start).total_seconds()))
         found = _timed(rows, start)
         return found[0] if found else None
 
@@ -280,14 +280,11 @@ class SandboxNetwork:
         first (rows as `visible` gives them)."""
         start = self.start()
         horizon = (now - start).total_seconds()
-        with self._db(write=False) as db:
-            cursor = db.cursor()
-            cursor.row_factory = sqlite3.Row
-            rows = cursor.execute(
-                "SELECT * FROM messages m WHERE account = ? AND offset_s <= ? AND NOT EXISTS "
-                "(SELECT 1 FROM deliveries d WHERE d.account = m.account "
-                "AND d.platform_id = m.platform_id) ORDER BY offset_s, seq LIMIT ?",
-                (account, horizon, limit)).fetchall()
+        rows = self._rows(
+            "SELECT * FROM messages m WHERE account = ? AND offset_s <= ? AND NOT EXISTS "
+            "(SELECT 1 FROM deliveries d WHERE d.account = m.account "
+            "AND d.platform_id = m.platform_id) ORDER BY offset_s, seq LIMIT ?",
+            (account, horizon, limit))
         return _timed(rows, start)
 
     def mark_delivered(self, account: str, platform_id: str, now: datetime) -> None:
