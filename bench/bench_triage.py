@@ -4,7 +4,7 @@ outbound guard on the canned replies, and how the personal-data detector does on
 public messages. The word tables of the normalizer and matcher fill on first sight of a word,
 so a last row runs the full triage with one never-seen word added to every message.
 
-Run: .venv/bin/python bench/bench_triage.py [DEV_JSONL] [--messages N]
+Run: .venv/bin/python bench/bench_triage.py [DEV_JSONL] [--messages N] [--model WEIGHTS]
 DEV_JSONL defaults to ../shared/data/dev.jsonl (next to the repository).
 """
 
@@ -58,8 +58,8 @@ def row(name: str, n: int, spent: float, each: list[int]) -> None:
           f"{percentile(each, 0.99):>9.1f} {each[-1] / 1000:>10.1f}")
 
 
-def bench_triage(rows: list[dict[str, object]], n: int) -> None:
-    triage = Triage.default()
+def bench_triage(rows: list[dict[str, object]], n: int, model: Path | None = None) -> None:
+    triage = Triage.default(model)
     classifier, guard = triage.classifier, triage.guard
     inputs = [(str(r["text"]), str(r["channel"]), str(r["kind"])) for r in rows]
     for text, channel, kind in inputs:  # warm caches and lazy tables
@@ -78,6 +78,8 @@ def bench_triage(rows: list[dict[str, object]], n: int) -> None:
         ("pii", pii_kinds, texts),
         ("guard inbound", guard.check_inbound, texts),
         ("decide", lambda d: decide(d[0], d[1], kind=d[2]), decide_work),
+        *([("second opinion", triage.second_opinion.judge, texts)]
+          if triage.second_opinion is not None else []),
         ("full triage", lambda i: triage.run(i[0], channel=i[1], kind=i[2]), work),
         ("full, one unseen word each", lambda i: triage.run(i[0], channel=i[1], kind=i[2]),
          unseen),
@@ -132,10 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("dev", nargs="?", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--model", type=Path, default=None,
+                        help="triage with this learned second opinion (weights file)")
     args = parser.parse_args()
     rows = load(args.dev)
     pii_figures(rows)
-    bench_triage(rows, args.messages)
+    bench_triage(rows, args.messages, args.model)
     bench_guard(args.messages)
 
 

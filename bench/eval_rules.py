@@ -10,7 +10,9 @@ runs (socialdesk.rules.assess: the classifier plus the inbound guard's second op
 A set of outgoing replies (rows with `expected` pass|disallowed and a `category`, such as
 data/sets/replies-*.jsonl) is measured with the content guard instead: per kind, how many
 disallowed replies were blocked or held for review, and how many proper ones passed.
-`--aggregate` prints the summary lines only (for the untouched sets: no per-row output).
+`--model PATH` adds the learned second opinion (socialdesk/defaults/second_opinion.json.gz)
+to the triage column. `--aggregate` prints the summary lines only (for the untouched sets: no
+per-row output).
 
 `--ids odd|even` keeps the rows whose id ends in an odd or even number: the holdout set
 (data/holdout.jsonl) is split that way into a half for tuning and a half that is only ever
@@ -78,8 +80,8 @@ def run_rules(rows: Sequence[dict[str, Any]], find: PiiFinder) -> tuple[list[Pre
     return predictions, rate
 
 
-def run_triage(rows: Sequence[dict[str, Any]]) -> list[Prediction]:
-    triage = Triage.default()
+def run_triage(rows: Sequence[dict[str, Any]], model: Path | None = None) -> list[Prediction]:
+    triage = Triage.default(model)
     predictions: list[Prediction] = []
     for row in rows:
         r = triage.run(row["text"], channel=row["channel"], kind=row["kind"])
@@ -231,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="measure only the rows with odd or even id numbers")
     parser.add_argument("--aggregate", action="store_true",
                         help="summary figures only, nothing about single rows")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="triage with this second opinion (weights file) after the rules")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()
             if line.strip()]
@@ -240,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     find, pii_note = pii_finder()
     rule_preds, rule_rate = run_rules(rows, find)
-    triage_preds = run_triage(rows)
+    triage_preds = run_triage(rows, args.model)
     print(f"{len(rows)} messages ({args.ids} ids) from {args.data}; {pii_note}")
     rule_figs = figures(rows, rule_preds)
     triage_figs = figures(rows, triage_preds)

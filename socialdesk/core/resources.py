@@ -19,6 +19,7 @@ GUARD = "guard.yaml"
 REPLIES = "replies"
 LEXICON = "lexicon"
 DIGEST = "digest"
+SECOND_OPINION = "second_opinion.json.gz"
 EXAMPLE_SETTINGS = "socialdesk.example.toml"
 
 

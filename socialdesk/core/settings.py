@@ -18,7 +18,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -224,6 +224,8 @@ class Settings:
     accounts: tuple[AccountConfig, ...] = ()
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     broadcast: BroadcastSettings = field(default_factory=BroadcastSettings)
+    # The classifier's learned second opinion ([paths] model); None: the rules decide alone.
+    model_path: Path | None = None
 
 
 class _Reader:
@@ -413,7 +415,7 @@ def parse_settings(
                              "postgresql+psycopg://USER@HOST/NAME")
     url = _anchor_sqlite(url, home)
     paths = root.table("paths")
-    paths.only("catalog", "rules", "replies", "guard", "lexicon", "digest_templates")
+    paths.only("catalog", "rules", "replies", "guard", "lexicon", "digest_templates", "model")
 
     def path(key: str, default: str) -> Path:
         if key not in paths.data:
@@ -471,7 +473,20 @@ def parse_settings(
         accounts=_accounts(data.get("accounts", []), source, environ),
         retention=_retention(root.table("retention")),
         broadcast=_broadcast(root.table("broadcast")),
+        model_path=_model_path(paths, path),
     )
+
+
+# Whether the packaged second opinion is used when [paths] names no model (data/README.md
+# says why: it is kept on only where it measured better on sets nobody tuned on).
+MODEL_BY_DEFAULT = True
+
+
+def _model_path(paths: _Reader, path: Callable[[str, str], Path]) -> Path | None:
+    """[paths] model: a weights file, "" for the rules alone, absent for the default."""
+    if "model" in paths.data:
+        return None if paths.text("model", "") == "" else path("model", "")
+    return default_path(resources.SECOND_OPINION) if MODEL_BY_DEFAULT else None
 
 
 def _broadcast(r: _Reader) -> BroadcastSettings:

@@ -113,7 +113,8 @@ class Desk:
 
             s = self.settings
             self._triage = Triage.load(catalog=self.catalog, rules_dir=s.rules_dir,
-                                       guard=self.guard, lexicon_dir=s.lexicon_dir)
+                                       guard=self.guard, lexicon_dir=s.lexicon_dir,
+                                       model_path=s.model_path)
         return self._triage
 
     @classmethod

@@ -9,6 +9,14 @@ rare odd spam costs less than ignoring a real question about a regulation.
 Silence needs positive evidence: a message the classifier found off-topic is ignored only
 when it neither asks anything nor speaks of the treasury's own offices and systems; otherwise
 a person reads it (a missed complaint costs more than an agent's glance at noise).
+
+The learned second opinion (socialdesk.rules.second_opinion), when configured, is heard after
+the rules and only where they are not sure: personal data in public and refusals the rules or
+the inbound guard found stand as they are; a service the rules found with a clear margin
+stands; otherwise the model's service, intent and action win when it is sure enough. A refusal
+that only the model sees is sent only when it is very sure, and goes to a person otherwise.
+Every change the model makes is named in the message's rules ("model:action=escalate 0.91
+(sakti, reset, akun)"), so the decision can be read back.
 """
 
 from __future__ import annotations
@@ -22,9 +30,12 @@ from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
-from socialdesk.rules.normalize import use_lexicon
+from socialdesk.rules.normalize import tokens, use_lexicon
 from socialdesk.rules.pii import pii_kinds
+from socialdesk.rules.second_opinion import Opinion, SecondOpinion
 from socialdesk.rules.types import (
+    ACTIONS,
+    INTENTS,
     PUBLIC_KINDS,
     REFUSAL_INTENTS,
     Action,
@@ -46,6 +57,17 @@ ASKS_OR_OURS = re.compile(
     r"omspan|sp2d|spm|satker|tiket|pegawai|petugas|pelayanan|layanan|sla)\b",
     re.IGNORECASE,
 )
+# The second opinion's thresholds, chosen by leave-one-writer-out measurement (data/README.md):
+# the rules' service stands at this confidence or more; the model's service needs SERVICE_SURE,
+# its action and intent ACTION_SURE, a refusal it alone sees REFUSE_SURE (below that, an agent)
+RULES_SURE = 0.9
+SERVICE_SURE = 0.3
+ACTION_SURE = 0.6
+REFUSE_SURE = 0.9
+# ... or when its action and intent heads agree on a refusal at this probability each.
+AGREED_SURE = 0.5
+_KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
+_SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,29 +95,36 @@ class TriageResult:
 
 
 class Triage:
-    def __init__(self, classifier: Classifier, guard: Guard, catalog: Catalog) -> None:
+    def __init__(self, classifier: Classifier, guard: Guard, catalog: Catalog,
+                 second_opinion: SecondOpinion | None = None) -> None:
         self.classifier = classifier
         self.guard = guard
         self.catalog = catalog
+        self.second_opinion = second_opinion
 
     @classmethod
-    def default(cls) -> Triage:
+    def default(cls, model_path: Path | None = None) -> Triage:
+        """The packaged rules, with the second opinion in `model_path` if one is named."""
         catalog = load_catalog()
-        return cls(Classifier.default(), Guard.default(), catalog)
+        model = SecondOpinion.load(model_path) if model_path is not None else None
+        return cls(Classifier.default(), Guard.default(), catalog, model)
 
     @classmethod
     def load(cls, *, catalog: Catalog, rules_dir: Path, guard: Guard,
-             lexicon_dir: Path | None = None) -> Triage:
-        """The rules in `rules_dir` over `catalog`; the lexicon becomes the process's own."""
+             lexicon_dir: Path | None = None, model_path: Path | None = None) -> Triage:
+        """The rules in `rules_dir` over `catalog`; the lexicon becomes the process's own.
+        `model_path` names the second opinion's weights (None: the rules alone)."""
         use_lexicon(lexicon_dir)
-        return cls(Classifier.load(rules_dir, catalog), guard, catalog)
+        model = SecondOpinion.load(model_path) if model_path is not None else None
+        return cls(Classifier.load(rules_dir, catalog), guard, catalog, model)
 
     def run(self, text: str, *, channel: str, kind: str) -> TriageResult:
         # The classifier and the guard both start with NFKC, which leaves NFKC text unchanged
         # at the cost of a quick check: normalise once for both. Personal data is looked for
         # in the text as written, since its offsets and digit shapes are the writer's own.
         shared = text if text.isascii() else unicodedata.normalize("NFKC", text)
-        c = self.classifier.classify(shared, channel=channel, kind=kind)
+        words = tokens(shared)
+        c = self.classifier.classify(shared, channel=channel, kind=kind, words=words)
         pii = tuple(pii_kinds(text))
         inbound = tuple(self.guard.check_inbound(shared))
         intent, confidence = c.intent, c.confidence
@@ -111,6 +140,9 @@ class Triage:
         rules = tuple(dict.fromkeys(c.rules + tuple(extra)))
         c = Classification(service=c.service, item=c.item, intent=intent,
                            confidence=confidence, rules=rules)
+        if self.second_opinion is not None:
+            c, action = _second_look(c, action, self.second_opinion.judge(shared, words))
+            confidence, rules = c.confidence, c.rules
         hours = owner = None
         if c.service is not None and c.service in self.catalog.services:
             item = c.item if c.item in self.catalog.items else None
@@ -121,3 +153,60 @@ class Triage:
             confidence=min(1.0, max(0.0, confidence)), rules=rules,
             fulfilment_hours=hours, owner_unit=owner,
         )
+
+
+def _second_look(c: Classification, action: Action,
+                 opinions: dict[str, Opinion]) -> tuple[Classification, Action]:
+    """The rules' classification and action, changed where the model is surer (see above)."""
+    service, item, intent = c.service, c.item, c.intent
+    notes: list[str] = []
+    said = opinions.get("service")
+    if said is not None and not (service is not None and c.confidence >= RULES_SURE):
+        guess = None if said.label == "none" else said.label
+        if said.probability >= SERVICE_SURE and guess != service:
+            service, item = guess, None
+            notes.append(said.describe("service"))
+    said, why = opinions.get("action"), opinions.get("intent")
+    if said is not None and action not in _KEPT:
+        chosen = _model_action(said, why, c.intent)
+        if chosen is not None and chosen != action:
+            action = chosen
+            notes.append(said.describe("action"))
+    if why is not None and why.label != intent and why.label in INTENT_NAMES:
+        # The intent stays in step with the action: a refusal names what it refuses, and
+        # nothing else is given a refusal's intent.
+        if action == "refuse":
+            change = intent not in REFUSAL_INTENTS and why.label in REFUSAL_INTENTS
+        else:
+            change = (intent not in REFUSAL_INTENTS and why.label not in REFUSAL_INTENTS
+                      and c.confidence < RULES_SURE and why.probability >= ACTION_SURE)
+        if change:
+            intent = INTENT_NAMES[why.label]
+            notes.append(why.describe("intent"))
+    if not notes:
+        return c, action
+    return Classification(service=service, item=item, intent=intent, confidence=c.confidence,
+                          rules=c.rules + tuple(notes)), action
+
+
+def _model_action(said: Opinion, why: Opinion | None, intent: str) -> Action | None:
+    """The action the model would take over the rules' (None: it is not sure enough)."""
+    if said.label == "refuse":
+        agreed = (why is not None and why.label in REFUSAL_INTENTS
+                  and min(why.probability, said.probability) >= AGREED_SURE)
+        if agreed or said.probability >= REFUSE_SURE:
+            return "refuse"
+        return "agent" if said.probability >= ACTION_SURE else None
+    if said.probability < ACTION_SURE or said.label == "redirect_private":
+        return None  # personal data is the finder's call alone
+    if said.label == "ignore" and intent not in _SILENT:
+        return None  # silence needs the rules' evidence (spam, abuse, noise), never a guess
+    return _as_action(said.label)
+
+
+INTENT_NAMES: dict[str, Intent] = {name: name for name in INTENTS}
+ACTION_NAMES: dict[str, Action] = {name: name for name in ACTIONS}
+
+
+def _as_action(name: str) -> Action:
+    return ACTION_NAMES.get(name, "agent")

@@ -85,9 +85,10 @@ class Classifier:
     def default(cls) -> Classifier:
         return cls.load(default_path(RULES), load_catalog())
 
-    def classify(self, text: str, *, channel: str = "twitter",
-                 kind: str = "mention") -> Classification:
-        words = tokens(text)
+    def classify(self, text: str, *, channel: str = "twitter", kind: str = "mention",
+                 words: list[str] | None = None) -> Classification:
+        """`words`, when the caller has them already, are `tokens(text)`."""
+        words = tokens(text) if words is None else words
         fired = self.matcher.fired(words, " ".join(words))
         services: dict[str, float] = defaultdict(float)
         items: dict[str, float] = defaultdict(float)

@@ -1,0 +1,162 @@
+"""A learned second opinion on a message: linear models over the normalized words, in pure Python.
+
+The weights are trained offline (bench/train_second_opinion.py, scikit-learn, from the
+labelled sets named in the file's provenance) and exported as one small gzip'd JSON file, so
+scoring needs no scikit-learn or numpy: a message's features are its normalized words, their
+adjacent pairs and the first letters of the longer words (a cheap stand-in for a stemmer);
+each head's score per class is the intercept plus the features' weights, scaled by one over
+the square root of how many known features the message has (the l2 normalisation the model
+was trained with). Each opinion names the features that pushed its class up the most, so a
+person can see why it decided.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from socialdesk.rules.normalize import tokens
+
+FORMAT = 1
+# Words at least this long also give their first PREFIX letters as a feature: "pencairan" and
+# "dicairkan" stay apart, but "pencairan" and "pencairannya" meet.
+PREFIX = 5
+TOP_FEATURES = 3
+
+
+def features(words: Sequence[str]) -> list[str]:
+    """The model's features of a normalized word list (training and scoring share this)."""
+    out = [f"w:{w}" for w in words]
+    out.extend(f"b:{a} {b}" for a, b in pairwise(words))
+    out.extend(f"p:{w[:PREFIX]}" for w in words if len(w) > PREFIX)
+    return list(dict.fromkeys(out))
+
+
+# Each feature's weights for every class of every head are packed into one integer, a field of
+# FIELD_BITS bits per class holding round(weight * SCALE) + BIAS. Adding the integers of a
+# message's features adds every class's weights at once (one big-integer addition per feature
+# instead of one float addition per class and feature); the sums are unpacked once per message,
+# less BIAS times the number of features. A field cannot overflow while the vocabulary has
+# fewer than 2 ** (FIELD_BITS - BIAS_BITS - 1) features, which from_dict checks.
+SCALE = 1000
+BIAS_BITS = 21
+BIAS = 1 << BIAS_BITS
+FIELD_BITS = 44
+MASK = (1 << FIELD_BITS) - 1
+
+
+def _pack(row: Sequence[float]) -> int:
+    packed = 0
+    for i, weight in enumerate(row):
+        q = round(weight * SCALE)
+        if not -BIAS < q < BIAS:
+            raise ValueError(f"model weight {weight} is out of range")
+        packed |= (q + BIAS) << (i * FIELD_BITS)
+    return packed
+
+
+def _field(packed: int, column: int) -> float:
+    return (((packed >> (column * FIELD_BITS)) & MASK) - BIAS) / SCALE
+
+
+class Opinion(NamedTuple):
+    """One head's decision: the class and its probability. `because` names the features that
+    argued for the class the most; it is worked out only when asked (most opinions are not
+    needed past the probability). A named tuple: one is made per head and message."""
+
+    label: str
+    probability: float
+    known: Sequence[tuple[str, int]] = ()
+    column: int = 0
+
+    @property
+    def because(self) -> tuple[str, ...]:
+        col = self.column
+        weights = ((_field(packed, col), f) for f, packed in self.known)
+        pushing = sorted(((w, f) for w, f in weights if w > 0), reverse=True)
+        return tuple(f for _, f in pushing[:TOP_FEATURES])
+
+    def describe(self, head: str) -> str:
+        words = ", ".join(f.split(":", 1)[1] for f in self.because)
+        return f"model:{head}={self.label} {self.probability:.2f} ({words})"
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One multinomial logistic regression: its classes and intercepts, and where its weights
+    sit in the packed rows the heads share (fields `start` to `start + len(classes)`)."""
+
+    classes: tuple[str, ...]
+    intercept: tuple[float, ...]
+    start: int
+
+    def opinion(self, sums: Sequence[float], scale: float,
+                known: Sequence[tuple[str, int]]) -> Opinion:
+        start = self.start
+        scores = [b + scale * s for b, s in zip(self.intercept, sums[start:], strict=False)]
+        top = max(scores)
+        best = scores.index(top)
+        probability = 1.0 / sum(map(math.exp, [s - top for s in scores]))
+        return Opinion(self.classes[best], probability, known, start + best)
+
+
+@dataclass(frozen=True, slots=True)
+class SecondOpinion:
+    """All heads over one table: a feature's packed row holds every head's weights side by
+    side, so a message costs one pass over its features whatever the number of heads."""
+
+    heads: Mapping[str, Head]
+    rows: Mapping[str, int]
+    shifts: tuple[int, ...]
+    provenance: Mapping[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SecondOpinion:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"model format {data.get('format')!r} is not {FORMAT}")
+        heads: dict[str, Head] = {}
+        parts: list[tuple[int, Mapping[str, Sequence[float]]]] = []
+        width = 0
+        for name, head in data["heads"].items():
+            classes = tuple(str(c) for c in head["classes"])
+            if any(len(row) != len(classes) for row in head["weights"].values()):
+                raise ValueError(f"model head {name!r}: a weight row has the wrong length")
+            heads[name] = Head(classes, tuple(float(b) for b in head["intercept"]), width)
+            parts.append((len(classes), head["weights"]))
+            width += len(classes)
+        table: dict[str, list[float]] = {}
+        offset = 0
+        for size, weights in parts:
+            for feature, row in weights.items():
+                table.setdefault(str(feature), [0.0] * width)[offset:offset + size] = row
+            offset += size
+        if len(table) >= 1 << (FIELD_BITS - BIAS_BITS - 1):
+            raise ValueError(f"model has too many features ({len(table)}) to pack")
+        rows = {f: _pack(row) for f, row in table.items()}
+        return cls(heads=heads, rows=rows, shifts=tuple(range(0, width * FIELD_BITS, FIELD_BITS)),
+                   provenance=dict(data.get("provenance", {})))
+
+    @classmethod
+    def load(cls, path: Path) -> SecondOpinion:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))
+
+    def judge(self, text: str, words: Sequence[str] | None = None) -> dict[str, Opinion]:
+        """Every head's opinion on `text` (NFKC-normalised or plain ASCII); `words`, when the
+        caller has them already, are its normalized words."""
+        table = self.rows
+        known = [(f, packed) for f in features(tokens(text) if words is None else words)
+                 if (packed := table.get(f)) is not None]
+        n = len(known)
+        total = sum(packed for _, packed in known)
+        offset = n * BIAS
+        sums = [(((total >> shift) & MASK) - offset) / SCALE for shift in self.shifts]
+        scale = 1.0 / math.sqrt(n) if n else 0.0
+        return {name: head.opinion(sums, scale, known) for name, head in self.heads.items()}
