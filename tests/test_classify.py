@@ -10,6 +10,7 @@ from socialdesk.rules.assess import Triage
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
 from socialdesk.rules.guard import Guard
+from socialdesk.rules.normalize import tokens
 
 
 @lru_cache(maxsize=1)
@@ -1228,3 +1229,10 @@ def test_an_opening_hours_question_gets_the_opening_hours_reply(text: str) -> No
 ])
 def test_a_payment_or_ticket_question_is_never_a_greeting(text: str) -> None:
     assert TRIAGE_10.run(text, channel="twitter", kind="dm").intent != "greeting"
+
+
+@given(st.text(max_size=120))
+@settings(max_examples=60, deadline=None)
+def test_words_given_by_the_caller_classify_as_the_text_itself_would(text: str) -> None:
+    classifier = _shared()
+    assert classifier.classify(text, words=tokens(text)) == classifier.classify(text)

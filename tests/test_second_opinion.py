@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from socialdesk.core.resources import SECOND_OPINION, default_path
-from socialdesk.core.settings import parse_settings
+from socialdesk.core.settings import MODEL_BY_DEFAULT, SettingsError, parse_settings
 from socialdesk.rules.assess import REFUSE_SURE, Triage
 from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features
 
@@ -130,3 +130,12 @@ def test_settings_name_the_model_or_turn_it_off(tmp_path: Path) -> None:
     off = parse_settings({**db, "paths": {"model": ""}}, "t", base_dir=tmp_path)
     assert own.model_path == weights
     assert off.model_path is None
+
+
+def test_settings_without_a_model_key_use_the_packaged_weights_and_refuse_a_missing_file(
+        tmp_path: Path) -> None:
+    db = {"database": {"url": "sqlite:///x.db"}}
+    default = parse_settings(db, "t", base_dir=tmp_path).model_path
+    assert default == (default_path(SECOND_OPINION) if MODEL_BY_DEFAULT else None)
+    with pytest.raises(SettingsError, match="model"):
+        parse_settings({**db, "paths": {"model": "gone.json.gz"}}, "t", base_dir=tmp_path)

@@ -32,9 +32,9 @@ TOP_FEATURES = 3
 
 def features(words: Sequence[str]) -> list[str]:
     """The model's features of a normalized word list (training and scoring share this)."""
-    out = [f"w:{w}" for w in words]
-    out.extend(f"b:{a} {b}" for a, b in pairwise(words))
-    out.extend(f"p:{w[:PREFIX]}" for w in words if len(w) > PREFIX)
+    out = ["w:" + w for w in words]
+    out += ["b:" + a + " " + b for a, b in pairwise(words)]
+    out += ["p:" + w[:PREFIX] for w in words if len(w) > PREFIX]
     return list(dict.fromkeys(out))
 
 
@@ -72,13 +72,14 @@ class Opinion(NamedTuple):
 
     label: str
     probability: float
-    known: Sequence[tuple[str, int]] = ()
+    feats: Sequence[str] = ()
+    table: Mapping[str, int] = {}
     column: int = 0
 
     @property
     def because(self) -> tuple[str, ...]:
-        col = self.column
-        weights = ((_field(packed, col), f) for f, packed in self.known)
+        col, table = self.column, self.table
+        weights = [(_field(table[f], col), f) for f in self.feats if f in table]
         pushing = sorted(((w, f) for w, f in weights if w > 0), reverse=True)
         return tuple(f for _, f in pushing[:TOP_FEATURES])
 
@@ -96,14 +97,14 @@ class Head:
     intercept: tuple[float, ...]
     start: int
 
-    def opinion(self, sums: Sequence[float], scale: float,
-                known: Sequence[tuple[str, int]]) -> Opinion:
+    def opinion(self, sums: Sequence[float], scale: float, feats: Sequence[str],
+                table: Mapping[str, int]) -> Opinion:
         start = self.start
         scores = [b + scale * s for b, s in zip(self.intercept, sums[start:], strict=False)]
         top = max(scores)
         best = scores.index(top)
         probability = 1.0 / sum(map(math.exp, [s - top for s in scores]))
-        return Opinion(self.classes[best], probability, known, start + best)
+        return Opinion(self.classes[best], probability, feats, table, start + best)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +153,13 @@ class SecondOpinion:
         """Every head's opinion on `text` (NFKC-normalised or plain ASCII); `words`, when the
         caller has them already, are its normalized words."""
         table = self.rows
-        known = [(f, packed) for f in features(tokens(text) if words is None else words)
-                 if (packed := table.get(f)) is not None]
+        feats = features(tokens(text) if words is None else words)
+        # A packed row is never 0 (every field holds BIAS or more): unknown features drop out.
+        known = list(filter(None, map(table.get, feats)))
         n = len(known)
-        total = sum(packed for _, packed in known)
+        total = sum(known)
         offset = n * BIAS
         sums = [(((total >> shift) & MASK) - offset) / SCALE for shift in self.shifts]
         scale = 1.0 / math.sqrt(n) if n else 0.0
-        return {name: head.opinion(sums, scale, known) for name, head in self.heads.items()}
+        return {name: head.opinion(sums, scale, feats, table)
+                for name, head in self.heads.items()}
