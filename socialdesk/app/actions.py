@@ -27,13 +27,13 @@ from socialdesk.app.views import (
     QueueEntry,
     QueueFilter,
     TicketView,
-    _message,
-    _public_origin,
-    _ticket,
-    _ticket_view,
+    load_message,
+    public_origin,
     queue,
     show,
     ticket_detail,
+    ticket_row,
+    ticket_view,
 )
 from socialdesk.core.catalog import Catalog
 from socialdesk.core.vocab import PENDING_REPLY_STATES, channel_of
@@ -117,8 +117,8 @@ def _reply_once(desk: Desk, session: Session, message_id: int, *, actor: str,
                 template: str | None, text: str | None, variables: Mapping[str, str],
                 private: bool) -> ReplyQueued:
     now = desk.now()
-    message = _message(session, message_id)
-    _take_from_bot(message, now)
+    message = load_message(session, message_id)
+    take_from_bot(message, now)
     channel = _channel(message)
     ticket = _open_ticket(session, message.id)
     if template is not None:
@@ -153,7 +153,7 @@ def draft(desk: Desk, message_id: int, template: str) -> str:
     """A canned reply rendered for this message as `reply` would send it (its ticket, the
     next opening out of hours, its platform), for an agent to read and edit first."""
     with desk.sessions() as session:
-        message = _message(session, message_id)
+        message = load_message(session, message_id)
         context = _context(desk, _open_ticket(session, message.id), desk.now())
         return _render(desk, template, _channel(message), context)
 
@@ -193,10 +193,10 @@ def escalate(
     actor = checked_actor(actor)
     now = desk.now()
     with desk.sessions() as session, session.begin():
-        message = _message(session, message_id)
+        message = load_message(session, message_id)
         asked_service, asked_item = service_id, item_id
         service_id, item_id = _target(desk.catalog, message, service_id, item_id)
-        _take_from_bot(message, now)
+        take_from_bot(message, now)
         ticket = _open_ticket(session, message.id)
         opened = ticket is None
         if ticket is not None and (service_id, item_id) != (ticket.service_id, ticket.item_id) \
@@ -254,8 +254,8 @@ def close(desk: Desk, message_id: int, *, actor: str, note: str = "") -> Closed:
     actor = checked_actor(actor)
     now = desk.now()
     with desk.sessions() as session, session.begin():
-        message = _message(session, message_id)
-        _take_from_bot(message, now)
+        message = load_message(session, message_id)
+        take_from_bot(message, now)
         previous = message.state
         message.state = "closed"
         # Closing twice keeps the first time, which is the one the digest counts.
@@ -282,7 +282,7 @@ def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
                              f"not {state!r}")
     now = desk.now()
     with desk.sessions() as session, session.begin():
-        ticket = _ticket(session, number)
+        ticket = ticket_row(session, number)
         if ticket.state == state:
             raise InvalidRequest(f"ticket {ticket.number} is already {state}")
         previous = ticket.state
@@ -292,7 +292,7 @@ def set_ticket_state(desk: Desk, number: str, state: str, *, actor: str,
                previous=previous, state=state, note=note, reply_id=notified)
         session.flush()
         session.refresh(ticket, ["events"])
-        return _ticket_view(desk.catalog, ticket, public=_public_origin(session, ticket))
+        return ticket_view(desk.catalog, ticket, public=public_origin(session, ticket))
 
 
 def _tell_requester(desk: Desk, session: Session, ticket: Ticket, *, actor: str,
@@ -321,7 +321,7 @@ def _tell_requester(desk: Desk, session: Session, ticket: Ticket, *, actor: str,
 
 # -- shared pieces ---------------------------------------------------------------------------
 
-def _take_from_bot(message: Message, now: datetime) -> None:
+def take_from_bot(message: Message, now: datetime) -> None:
     """A person has acted on a message triage has not reached: triage claims a message by
     its empty `triaged_at`, so filling it keeps the bot from answering it a second time."""
     if message.triaged_at is None:

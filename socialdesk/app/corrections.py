@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from socialdesk.app.actions import _take_from_bot, audit, checked_actor
-from socialdesk.app.views import InvalidRequest, _message
+from socialdesk.app.actions import audit, checked_actor, take_from_bot
+from socialdesk.app.views import InvalidRequest, load_message
 from socialdesk.core.vocab import channel_of
 from socialdesk.desk.context import Desk
 from socialdesk.rules.types import ACTIONS, INTENTS
@@ -50,8 +50,8 @@ def reclassify(desk: Desk, message_id: int, *, actor: str, intent: str, action: 
     if service_id and service_id not in desk.catalog.services:
         raise InvalidRequest(f"unknown catalog service {service_id!r}")
     with desk.sessions() as session, session.begin():
-        message = _message(session, message_id)
-        _take_from_bot(message, now)
+        message = load_message(session, message_id)
+        take_from_bot(message, now)
         before = {"service": message.service_id, "item": message.item_id,
                   "intent": message.intent, "action": message.action}
         row = Correction(message_id=message.id, actor=actor, at=now, before=before,

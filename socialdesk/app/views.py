@@ -241,7 +241,7 @@ def _entry(desk: Desk, message: Message, account: str, now: datetime,
 def show(desk: Desk, message_id: int) -> MessageDetail:
     now = desk.now()
     with desk.sessions() as session:
-        message = _message(session, message_id)
+        message = load_message(session, message_id)
         account = session.get(Account, message.account_id)
         holder = session.get(User, message.claimed_by_id) if message.claimed_by_id else None
         thread: tuple[ThreadEntry, ...] = ()
@@ -265,7 +265,7 @@ def show(desk: Desk, message_id: int) -> MessageDetail:
             first_response_at=message.first_response_at, closed_at=message.closed_at,
             hidden=message.hidden, classification=_classification(desk.catalog, message),
             thread=thread, replies=tuple(_reply_view(r) for r in replies),
-            ticket=_ticket_view(desk.catalog, ticket, public=message.kind in PUBLIC_KINDS)
+            ticket=ticket_view(desk.catalog, ticket, public=message.kind in PUBLIC_KINDS)
             if ticket is not None else None,
         )
 
@@ -298,7 +298,7 @@ def _reply_view(reply: Reply) -> ReplyView:
                      reply.sent_at)
 
 
-def _ticket_view(catalog: Catalog, ticket: Ticket, *, public: bool) -> TicketView:
+def ticket_view(catalog: Catalog, ticket: Ticket, *, public: bool) -> TicketView:
     return TicketView(
         number=ticket.number, state=ticket.state, message_id=ticket.message_id,
         requester=ticket.requester_handle, service_id=ticket.service_id,
@@ -315,11 +315,11 @@ def _ticket_view(catalog: Catalog, ticket: Ticket, *, public: bool) -> TicketVie
 
 def ticket_detail(desk: Desk, number: str) -> TicketView:
     with desk.sessions() as session:
-        ticket = _ticket(session, number)
-        return _ticket_view(desk.catalog, ticket, public=_public_origin(session, ticket))
+        ticket = ticket_row(session, number)
+        return ticket_view(desk.catalog, ticket, public=public_origin(session, ticket))
 
 
-def _ticket(session: Session, number: str) -> Ticket:
+def ticket_row(session: Session, number: str) -> Ticket:
     if not find_ticket_numbers(number):
         raise InvalidRequest(f"not a ticket number: {number!r} (e.g. HAI-2026-000123)")
     ticket = by_number(session, number)
@@ -328,13 +328,13 @@ def _ticket(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def _public_origin(session: Session, ticket: Ticket) -> bool:
+def public_origin(session: Session, ticket: Ticket) -> bool:
     message = session.get(Message, ticket.message_id) if ticket.message_id else None
     # A ticket whose message is gone may still quote a public post: mask to be safe.
     return message is None or message.kind in PUBLIC_KINDS
 
 
-def _message(session: Session, message_id: int) -> Message:
+def load_message(session: Session, message_id: int) -> Message:
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound(f"no message {message_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -18,7 +19,8 @@ from socialdesk.web.render import render
 from socialdesk.web.security import HEADERS, HSTS, LoginLimiter
 from socialdesk.web.webhooks import webhook_routes
 
-STATIC = Path(__file__).parent / "static"
+# Found through the package, as an installed wheel lays it out.
+STATIC = Path(str(files("socialdesk.web") / "static"))
 
 
 def create_app(desk: Desk, *, secure_cookies: bool = False,

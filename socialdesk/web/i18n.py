@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import gettext
 from functools import cache
+from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+# Found through the package, as an installed wheel lays it out.
+LOCALE_DIR = Path(str(files("socialdesk.web") / "locale"))
 DEFAULT_LOCALE = "id"
 SOURCE_LOCALE = "en"  # the message ids are English
 

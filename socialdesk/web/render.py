@@ -4,6 +4,7 @@ as text. Times are shown in the desk's zone, working time as hours and minutes."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from socialdesk.app.auth import SignedIn
 from socialdesk.web.i18n import DEFAULT_LOCALE, translations
 
-TEMPLATES = Path(__file__).parent / "templates"
+# Found through the package, as an installed wheel lays it out.
+TEMPLATES = Path(str(files("socialdesk.web") / "templates"))
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                    autoescape=select_autoescape(default=True, default_for_string=True),
                    trim_blocks=True, lstrip_blocks=True)
