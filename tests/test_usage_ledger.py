@@ -54,9 +54,13 @@ def test_x_spend_adds_up_per_operation_and_day(sessions: sessionmaker[Session]) 
 def test_meta_usage_keeps_the_days_peak(sessions: sessionmaker[Session]) -> None:
     store = DbUsage(sessions, lambda: NOW)
     meter = UsageMeter("fb", lambda: NOW, store)
-    for percent in (12.0, 71.0, 40.0):
+    for percent in (12.0, 71.0, 40.0, 71.0):
         meter.note(percent)
-    assert store.totals("fb", NOW.date())["meta_usage_pct"] == (71.0, 3)
+    # The peak is kept; readings at or below it are not written again.
+    assert store.totals("fb", NOW.date())["meta_usage_pct"] == (71.0, 2)
+    # Another worker's lower peak does not lower the row.
+    UsageMeter("fb", lambda: NOW, store).note(30.0)
+    assert store.totals("fb", NOW.date())["meta_usage_pct"][0] == 71.0
 
 
 @responses.activate

@@ -126,16 +126,26 @@ class QuotaLedger:
 
 
 class UsageMeter:
-    """Meta's usage headers: the day's highest percentage, recorded as a peak."""
+    """Meta's usage headers: the day's highest percentage, recorded as a peak.
+
+    Every Graph response carries the headers, so only a reading above the highest this
+    process already recorded today is written: one write per rise, not one per call.
+    """
 
     def __init__(self, account: str, now: Callable[[], datetime],
                  store: UsageStore | None = None) -> None:
         self.account = account
         self.now = now
         self.store: UsageStore = store or MemoryUsage()
+        self._recorded: tuple[date, float] | None = None
 
     def note(self, percent: float) -> None:
-        self.store.peak(self.account, self.now().date(), META_USAGE_KEY, percent)
+        day = self.now().date()
+        if self._recorded is not None and self._recorded[0] == day \
+                and percent <= self._recorded[1]:
+            return
+        self.store.peak(self.account, day, META_USAGE_KEY, percent)
+        self._recorded = (day, percent)
 
 
 Ledger = CostLedger | QuotaLedger | UsageMeter
