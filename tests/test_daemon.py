@@ -4,6 +4,7 @@ processes, and outbox workers racing for the same replies."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -267,7 +268,12 @@ def test_it_sends_each_reply_once_with_two_outbox_workers_racing(
     with rig.session() as s:
         queued = s.scalar(select(func.count()).select_from(Reply).where(Reply.state == "queued"))
     assert queued == 80
-    other = Desk.from_settings(rig.settings, now=rig.clock, engine=engine, worker_id="test:2")
+    # Each send takes 10 ms, as a real platform's does, so the two workers race for claims
+    # for the whole run instead of one taking everything before the other starts.
+    slow = replace(rig.settings, accounts=tuple(
+        replace(a, options={**a.options, "send_delay": 0.01}) for a in rig.settings.accounts))
+    first = Desk.from_settings(slow, now=rig.clock, engine=engine, worker_id="test:1")
+    other = Desk.from_settings(slow, now=rig.clock, engine=engine, worker_id="test:2")
     start = threading.Barrier(2)
     results: dict[str, list[Outcome]] = {}
 
@@ -278,7 +284,7 @@ def test_it_sends_each_reply_once_with_two_outbox_workers_racing(
             done.extend(batch)
         results[desk.worker_id] = done
 
-    threads = [threading.Thread(target=work, args=(d,)) for d in (rig.desk, other)]
+    threads = [threading.Thread(target=work, args=(d,)) for d in (first, other)]
     for t in threads:
         t.start()
     for t in threads:
