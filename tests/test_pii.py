@@ -43,6 +43,16 @@ POSITIVE = [
     ("rek BRI 1234 . 5678 . 9012", "account_number", "rek BRI [REKENING]"),
     # A PPPK's NIP has 21 where a civil servant's hiring month stands.
     ("gaji blm masuk, NIP 199509252023212015", "nip", "gaji blm masuk, NIP [NIP]"),
+    # Digits read aloud, a word each, alone or mixed with written digits, in either language.
+    ("mohon hubungi saya di nol delapan satu tiga dua dua empat lima enam tujuh delapan "
+     "sembilan", "phone", "mohon hubungi saya di [TELEPON]"),
+    ("wa 0813 tujuh tujuh enam lima, dua dua nol satu ya", "phone", "wa [TELEPON] ya"),
+    ("call me at zero eight one two three four five six seven eight nine", "phone",
+     "call me at [TELEPON]"),
+    ("rek BRI satu dua tiga empat lima enam tujuh delapan sembilan nol", "account_number",
+     "rek BRI [REKENING]"),
+    ("nik tiga tiga tujuh empat nol enam empat lima nol delapan delapan tujuh nol nol nol tiga",
+     "nik", "nik [NIK]"),
 ]
 
 NEGATIVE = [
@@ -66,6 +76,10 @@ NEGATIVE = [
     "biaya Rp 1.250.000 - 2.000.000 per orang",
     "layanan 08.00 - 16.00 WIB",
     "email ke hai.djpb@kemenkeu.go.id udh seminggu",
+    # Numbers in words that are no identifier: a few digits, amounts, steps, the call centre.
+    "tahap satu, dua, tiga sudah cair",
+    "dana dua puluh lima juta lima ratus ribu belum masuk",
+    "telpon satu empat nol sembilan nol aja",
 ]
 
 
@@ -96,6 +110,16 @@ def test_it_reports_a_full_name_only_beside_another_identifier() -> None:
     assert mask("rekening BRI 3456-01-023456-53-2 a.n. Suparman Hadi.") == (
         "rekening BRI [REKENING] a.n. [NAMA]."
     )
+
+
+def test_a_capitalised_name_just_before_an_identifiers_label_is_a_full_name() -> None:
+    assert mask("Ketua: Bambang Sutrisno, NIK 3509121201750004") == "Ketua: [NAMA], NIK [NIK]"
+    assert mask("utk dr. Kadek Ayu Pradnyani NIP 198611022014122001") == "utk dr. [NAMA] NIP [NIP]"
+    assert mask("ketua kelompok Darmawan Siregar HP 0813-7765-2201") == (
+        "ketua kelompok [NAMA] HP [TELEPON]")
+    # A company is not a person, and a title before the name is not part of it.
+    assert mask("a.n. CV Maju Jaya rek BNI 0987654321") == "a.n. CV Maju Jaya rek BNI [REKENING]"
+    assert mask("Pak Budi Santoso NIP 198611022014122001") == "Pak [NAMA] NIP [NIP]"
 
 
 def test_it_returns_findings_in_order_without_overlap() -> None:
@@ -132,7 +156,10 @@ def test_it_never_fails_on_arbitrary_text(text: str) -> None:
     labels = ("[NIK]", "[REKENING]", "[NPWP]", "[TELEPON]", "[EMAIL]", "[SP2D]", "[NIP]",
               "[ALAMAT]", "[NAMA]")
     assert sum(masked.count(label) for label in labels) >= len(found)
-    if not any(ch.isdigit() or ch == "@" for ch in text):
+    spelled = any(w in text.lower() for w in (
+        "nol", "kosong", "zero", "satu", "one", "dua", "two", "tiga", "three", "empat", "four",
+        "lima", "five", "enam", "six", "tujuh", "seven", "lapan", "eight", "sembilan", "nine"))
+    if not any(ch.isdigit() or ch == "@" for ch in text) and not spelled:
         assert found == []
         assert masked == text
 

@@ -83,11 +83,19 @@ _NAME = re.compile(
     rf"|(?:^|[.!?,]\s*)(?i:saya|sy|aku)\s+(?i:adalah\s+)?)"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
 )
+# A capitalised name just before the label of an identifier ("Ketua: Bambang Sutrisno, NIK ...",
+# "dr. Kadek Ayu Pradnyani NIP ...", "Darmawan Siregar HP ..."): the number names its holder.
+_NAME_BEFORE_ID = re.compile(
+    rf"(?<![\w.])(?<!(?i:cv|pt|ud) )(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})\s*[,(:-]?\s*"
+    r"(?=(?i:nip|nik|npwp|ktp|hp|wa|telp|tlp|no\.?\s?hp|no\.?\s?rek|rek|rekening)\b)"
+)
 _NOT_NAME_WORDS = frozenset(
     {"cv", "pt", "ud", "tbk", "koperasi", "satker", "kppn", "kanwil", "bank", "bri", "bni",
      "mandiri", "bendahara", "pns", "ppk", "admin", "min", "kak", "mau", "ingin", "sudah",
      "dari", "di", "yang", "pegawai", "operator", "rekanan", "penyedia", "kepala", "staf",
-     "dinas", "kantor", "balai", "universitas", "pemda", "pemkab", "pemkot", "desa"}
+     "dinas", "kantor", "balai", "universitas", "pemda", "pemkab", "pemkot", "desa",
+     "pak", "bu", "bpk", "ibu", "bapak", "sdr", "sdri", "mohon", "tolong", "ketua", "nama",
+     "no", "nomor", "dan", "atau", "dengan", "untuk", "utk", "ke", "rsud", "puskesmas"}
 )
 
 
@@ -238,6 +246,42 @@ def _numbers(text: str, first_digit: int = 0) -> Iterable[PiiFinding]:
 _ADDRESS_WORDS = ("jl", "jalan", "gg", "gang", "komp", "perum")
 
 
+# Digits read aloud, one word per digit ("nol delapan satu tiga ..."), in Indonesian or English,
+# alone or mixed with written digits ("0813 dua dua empat ..."): a number spelled out is still
+# a number, and is judged like one (by its digits and the words before it). Six tokens at least,
+# two of them words (written digits alone are _numbers' part); "dua puluh", "lima ratus" and
+# the like break a run, so amounts in words never form one.
+_DIGIT_WORDS: dict[str, str] = {
+    "nol": "0", "kosong": "0", "zero": "0", "satu": "1", "one": "1", "dua": "2", "two": "2",
+    "tiga": "3", "three": "3", "empat": "4", "four": "4", "lima": "5", "five": "5",
+    "enam": "6", "six": "6", "tujuh": "7", "seven": "7", "delapan": "8", "lapan": "8",
+    "eight": "8", "sembilan": "9", "nine": "9",
+}
+_SPELLED_TOKEN = "(?:" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r"|[0-9]+)\b"
+_SPELLED = re.compile(rf"(?i)\b{_SPELLED_TOKEN}(?:[ ,.\-]{{1,3}}{_SPELLED_TOKEN}){{5,}}")
+_SPELLED_PART = re.compile(rf"(?i){_SPELLED_TOKEN}")
+# Every run holds two digit words that follow each other: a cheap test, on the lowered text
+# (a case-sensitive pattern without a leading word boundary lets the engine skip ahead by the
+# first letters: 3 us a message instead of 25), before the full pattern.
+_SPELLED_GATE = re.compile(
+    "(?:" + "|".join(_DIGIT_WORDS) + r")[ ,.\-]{1,3}(?:" + "|".join(_DIGIT_WORDS) + ")"
+)
+
+
+def _spelled_numbers(text: str) -> Iterable[PiiFinding]:
+    if _SPELLED_GATE.search(text.lower()) is None:
+        return
+    for m in _SPELLED.finditer(text):
+        parts = _SPELLED_PART.findall(m.group())
+        if sum(not p[0].isdigit() for p in parts) < 2:
+            continue
+        digits = "".join(p if p[0].isdigit() else _DIGIT_WORDS[p.lower()] for p in parts)
+        before, after = text[max(0, m.start() - _WINDOW):m.start()], text[m.end():m.end() + _WINDOW]
+        kind = _classify_number(digits, before, after)
+        if kind is not None:
+            yield PiiFinding(kind, m.start(), m.end())
+
+
 def _addresses(text: str) -> Iterable[PiiFinding]:
     # Only called on texts with a digit, which both shapes need; RT/RW needs its slash too.
     lowered = text.lower()
@@ -253,6 +297,13 @@ def _addresses(text: str) -> Iterable[PiiFinding]:
 
 
 def _names(text: str) -> Iterable[PiiFinding]:
+    for m in _NAME_BEFORE_ID.finditer(text):
+        words = m.group("name").split()
+        while words and words[0].lower() in _NOT_NAME_WORDS:
+            words.pop(0)
+        if len(words) >= 2 and not any(w.lower() in _NOT_NAME_WORDS for w in words):
+            end = m.end("name")
+            yield PiiFinding("name_full", end - len(" ".join(words)), end)
     for m in _NAME.finditer(text):
         words = m.group("name").split()
         while words and words[-1].lower() in _NOT_NAME_WORDS:
@@ -290,6 +341,7 @@ def find_pii(text: str) -> list[PiiFinding]:
             if not any(s <= f.start < e for s, e in taken)
         )
         found.extend(_addresses(text))
+    found.extend(_spelled_numbers(text))
     if found:
         found.extend(_names(text))
     return _drop_overlaps(found)
