@@ -108,10 +108,14 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
     from socialdesk.rules.second_opinion import SecondOpinion
 
     plain = Triage.default()
-    keys = ("service accuracy (in scope)", "action accuracy", "refusal recall",
-            "false-refusal rate", "intent accuracy", "public-PII recall")
-    short = ("service", "action", "refusal recall", "false refusals", "intent", "PII recall")
+    keys = ("service accuracy (in scope)", "item accuracy (item labelled)", "intent accuracy",
+            "action accuracy", "refusal recall", "false-refusal rate", "public-PII recall")
+    short = ("service", "item", "intent", "action", "refusal recall", "false refusals",
+             "PII recall")
     print("held-out set: rules alone -> rules + model (model trained on the other sets)")
+    pooled: list[dict[str, Any]] = []
+    pooled_before: list[Prediction] = []
+    pooled_after: list[Prediction] = []
     for held, rows in sets.items():
         rest = [row for path, part in sets.items() if path != held for row in part]
         model = SecondOpinion.from_dict(train(rest, {}))
@@ -122,10 +126,19 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
             for triage, out in ((plain, before), (both, after)):
                 r = triage.run(row["text"], channel=row["channel"], kind=row["kind"])
                 out.append(Prediction(r.service, r.item, r.intent, r.action))
-        a, b = figures(rows, before), figures(rows, after)
-        cells = "; ".join(f"{s} {a[k].split('(')[0].strip()} -> {b[k].strip()}"
-                          for k, s in zip(keys, short, strict=True))
-        print(f"{held.stem}: {cells}", flush=True)
+        pooled += rows
+        pooled_before += before
+        pooled_after += after
+        print(f"{held.stem}: {_cells(figures(rows, before), figures(rows, after), keys, short)}",
+              flush=True)
+    print(f"all sets pooled: "
+          f"{_cells(figures(pooled, pooled_before), figures(pooled, pooled_after), keys, short)}")
+
+
+def _cells(a: dict[str, str], b: dict[str, str], keys: Sequence[str],
+           short: Sequence[str]) -> str:
+    return "; ".join(f"{s} {a[k].split('(')[0].strip()} -> {b[k].strip()}"
+                     for k, s in zip(keys, short, strict=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
