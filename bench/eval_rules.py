@@ -214,6 +214,31 @@ def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool)
         print("\n".join(wrong))
 
 
+def abuse_as_reply(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool) -> None:
+    """The guard run on incoming messages as if they were reply text (channel facebook, so
+    X's length and link rules stay out): abusive messages (intent abuse) given an abuse
+    reason, blocked or held, and clean ones given one (false alarms). A changed abuse lexicon
+    shows here first."""
+    guard = Guard.default()
+    caught = flagged = abusive = 0
+    wrong: list[str] = []
+    for row in rows:
+        _, reasons = guard_verdict(guard, row["text"], "facebook")
+        hit = any(r.removeprefix("unsure:") == "abusive" for r in reasons)
+        if row["intent"] == "abuse":
+            abusive += 1
+            caught += hit
+            if not hit:
+                wrong.append(f"  {row['id']}: abuse missed")
+        elif hit:
+            flagged += 1
+            wrong.append(f"  {row['id']}: {row['intent']} flagged {list(reasons)}")
+    print(f"{'as reply text: abuse caught':32}{ratio(caught, abusive):>22}")
+    print(f"{'as reply text: abuse false alarms':32}{ratio(flagged, len(rows) - abusive):>22}")
+    if errors and not aggregate and wrong:
+        print("\n".join(wrong))
+
+
 def print_errors(rows: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> None:
     print("\nmisclassified (gold -> rules):")
     for row, p in zip(rows, preds, strict=True):
@@ -259,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{key:32}{value:>22}{triage_figs[key]:>22}  {base_figs[key]:>34}")
     base_speed = "" if args.no_baseline else f"all four models, 5 folds: {base_rate:,.0f}/s"
     print(f"{'messages/second (one core)':32}{rule_rate:>22,.0f}{'':>22}  {base_speed:>34}")
+    abuse_as_reply(rows, args.aggregate, args.errors)
     if args.errors and not args.aggregate:
         print_errors(rows, triage_preds)
     return 0

@@ -303,7 +303,8 @@ UNSURE = [
      "interpretation"),
     ("Perkiraan kami uang lembur baru cair pekan depan seperti biasa, Kak.",
      "unregulated_policy"),
-    ("There are plans to replace the payroll system next quarter.", "unregulated_policy"),
+    # (A plan reported with its verb, "plans to replace", blocks since round 4.)
+    ("We expect a new payroll system at some point.", "unregulated_policy"),
     ("Tagihan rekanan di satker 654321 ditolak karena rekeningnya salah, Kak.", "excluded_info"),
 ]
 
