@@ -45,7 +45,8 @@ STEPS = ("triage.py:.*(run_once)", "triage.py:.*(_decide)", "triage.py:.*(_write
          "outbox.py:.*(_settle)")
 
 
-def profile(database: str, messages: int, batch: int, workdir: Path, pg_url: str) -> None:
+def profile(database: str, messages: int, batch: int, workdir: Path, pg_url: str,
+            save: str | None = None) -> None:
     with fresh_database(database, workdir, pg_url) as db:
         network_path = workdir / f"network-{database}.db"
         network = SandboxNetwork(network_path)
@@ -77,6 +78,8 @@ def profile(database: str, messages: int, batch: int, workdir: Path, pg_url: str
         left = _work_left(desk)
         replied = len({pid for pid, _ in desk.sends})
         engine.dispose()
+    if save:
+        profiler.dump_stats(f"{save}.{database}.prof")
     stats = pstats.Stats(profiler)
     total = max(seconds, 1e-9)
     print(f"\n{database}: {messages:,} messages stored, worked in {seconds:.2f} s under the "
@@ -104,13 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql",
                         help="comma-separated: sqlite, postgresql (default both)")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help=f"default {DEFAULT_PG}")
+    parser.add_argument("--save", metavar="PREFIX",
+                        help="also write each database's raw profile to PREFIX.DATABASE.prof "
+                             "(for pstats or snakeviz)")
     args = parser.parse_args(argv)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     for line in machine_lines(args.pg_url if "postgresql" in databases else None):
         print(line)
     with tempfile.TemporaryDirectory(prefix="socialdesk-profile-") as tmp:
         for database in databases:
-            profile(database, args.messages, args.batch, Path(tmp), args.pg_url)
+            profile(database, args.messages, args.batch, Path(tmp), args.pg_url, args.save)
     print(load_line())
     return 0
 

@@ -12,6 +12,18 @@ order and commits each outcome before it starts the next send. So of the rows on
 left in `sending`, only the one with the smallest id can have been handed to a platform;
 the others were never tried and go back to the queue as they were.
 
+On PostgreSQL an outcome's commit does not wait for the disk (synchronous_commit off for
+that one statement: a send's record costs a quarter of the time). The outcome is visible at
+once, so a worker that dies still leaves only its claim's smallest `sending` row possibly
+tried. But a crash of the database server can lose the latest such commits, putting several
+rows of one claim back in `sending`, any of which may have been sent. The claim itself waits
+for the disk and stores the server's incarnation token (`outbox_epoch`, an UNLOGGED table
+that crash recovery empties; the first claim that finds it empty writes a new token).
+Reconciliation compares: a claim whose token is no longer current (or that has none) went
+through a crash of the server, and every one of its `sending` rows is taken for possibly
+sent (looked for in the thread, or held for a person), never sent blindly. SQLite commits
+wait as before (its WAL keeps commits across a crash of the process).
+
 A text the guard blocks is held for good (`guard: ...`); a text it puts up for review is held
 (`review: ...`) until a supervisor releases it (app/review.py), and is then sent as it is.
 """
@@ -20,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +52,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from socialdesk.connectors.errors import ConnectorError, Permanent, Rejected, RetryLater
@@ -46,7 +60,14 @@ from socialdesk.connectors.types import Connector, Ref
 from socialdesk.core.settings import redact
 from socialdesk.desk.context import Desk
 from socialdesk.store.db import is_postgres, likely, rows_changed, upsert
-from socialdesk.store.models import Account, AuditLog, Conversation, Message, Reply
+from socialdesk.store.models import (
+    Account,
+    AuditLog,
+    Conversation,
+    Message,
+    OutboxEpoch,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +83,8 @@ CLAIM_SIZE = 10
 
 REPLIES = cast(Table, Reply.__table__)
 MESSAGES = cast(Table, Message.__table__)
+EPOCH = cast(Table, OutboxEpoch.__table__)
+EPOCH_ROW = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +130,8 @@ class Job:
     fence: int = 0
     # A post's picture at a public address (Instagram publishes only media).
     media_url: str = ""
+    # PostgreSQL: the server's incarnation token stored by the claim (None: none was found).
+    epoch: str | None = None
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -185,7 +210,8 @@ def claim_jobs(desk: Desk, limit: int = CLAIM_SIZE) -> list[Job]:
     if is_postgres(desk.engine):
         # One statement, one round trip: pick, claim and read together, committed alone.
         with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return [_job(r) for r in conn.execute(_CLAIM_AND_READ, params)]
+            return [_job(r) for r in conn.execute(_CLAIM_AND_READ,
+                                                  params | {"b_epoch": str(uuid.uuid4())})]
     with desk.engine.begin() as conn:
         claimed = conn.execute(_CLAIM_DUE, params).scalars().all()
         jobs = _jobs(conn, claimed) if claimed else {}
@@ -195,7 +221,7 @@ def claim_jobs(desk: Desk, limit: int = CLAIM_SIZE) -> list[Job]:
 _JOB_REPLY = (REPLIES.c.id, REPLIES.c.state, REPLIES.c.claimed_by, REPLIES.c.kind,
               REPLIES.c.text, REPLIES.c.idempotency_key, REPLIES.c.reason, REPLIES.c.attempts,
               REPLIES.c.account_id, REPLIES.c.message_id, REPLIES.c.author, REPLIES.c.fence,
-              REPLIES.c.media_url)
+              REPLIES.c.media_url, REPLIES.c.claim_epoch)
 _JOB_TARGET = (Account.name, Message.platform_id, Message.kind.label("mkind"),
                Message.author_id, Conversation.platform_thread_id,
                Message.platform_created_at)
@@ -214,10 +240,19 @@ _JOBS = _job_query(REPLIES).where(REPLIES.c.id.in_(bindparam("b_ids", expanding=
 # picked rows and the read of their targets as one statement. The claim's RETURNING holds
 # the rows as claimed; the joined tables are read from the statement's snapshot.
 _PICKED = _PICK.cte("picked").prefix_with("MATERIALIZED")
+# The server's token, written by this claim if the table is empty (after crash recovery).
+# A token another worker is writing at this moment is not seen: no token, taken as a crash.
+_NEW_EPOCH = (postgresql.insert(EPOCH).values(id=EPOCH_ROW, token=bindparam("b_epoch"))
+              .on_conflict_do_nothing(index_elements=["id"]).returning(EPOCH.c.token)
+              .cte("new_epoch"))
+_CURRENT_EPOCH = func.coalesce(
+    select(_NEW_EPOCH.c.token).scalar_subquery(),
+    select(EPOCH.c.token).where(EPOCH.c.id == EPOCH_ROW).scalar_subquery())
 _CLAIMED = (update(REPLIES)
             .where(REPLIES.c.state == "queued", REPLIES.c.id.in_(select(_PICKED.c.id)))
             .values(state="sending", claimed_by=bindparam("b_holder"),
-                    claimed_at=bindparam("b_at"), fence=REPLIES.c.fence + 1)
+                    claimed_at=bindparam("b_at"), fence=REPLIES.c.fence + 1,
+                    claim_epoch=_CURRENT_EPOCH)
             .returning(*_JOB_REPLY)
             .cte("claimed"))
 _CLAIM_AND_READ = _job_query(_CLAIMED).order_by(_CLAIMED.c.id)
@@ -233,7 +268,12 @@ def _job(r: Row[Any]) -> Job:
     return Job(int(r.id), r.state, r.claimed_by, r.kind, r.text, r.idempotency_key, r.reason,
                int(r.attempts), int(r.account_id), r.name, target,
                by_agent=(r.author or "bot") != "bot", fence=int(r.fence or 0),
-               media_url=r.media_url or "")
+               media_url=r.media_url or "", epoch=r.claim_epoch)
+
+
+
+def current_epoch(session: Session) -> str | None:
+    return session.scalar(select(EPOCH.c.token).where(EPOCH.c.id == EPOCH_ROW))
 
 
 def _jobs(conn: Connection, reply_ids: Sequence[int]) -> dict[int, Job]:
@@ -400,7 +440,12 @@ _REOPEN = (update(MESSAGES)
 # one round trip. Which message update rides along is known from the outcome; hide or
 # answer is told by the settled row's kind.
 _SETTLED = _SETTLE.cte("settled")
-_SETTLED_ROW = select(_SETTLED.c.message_id, _SETTLED.c.kind)
+# The outcome's commit does not wait for the disk (see the module's note): the setting is
+# local to the statement's own transaction, so the pooled connection keeps its default.
+_NO_WAIT = (select(func.set_config("synchronous_commit", "off", true()).label("off"))
+            .cte("no_wait"))
+_SETTLED_ROW = select(_SETTLED.c.message_id, _SETTLED.c.kind).join_from(_SETTLED, _NO_WAIT,
+                                                                         true())
 _HIDE_OR_ANSWER = (update(MESSAGES)
                    .where(MESSAGES.c.id == _SETTLED.c.message_id,
                           or_(_SETTLED.c.kind == "hide", MESSAGES.c.first_response_at.is_(None)))
@@ -422,14 +467,9 @@ SETTLE_IN_ONE = {
 
 
 def _settle_in_one(desk: Desk, state: str, params: dict[str, Any]) -> bool:
-    """Settle on PostgreSQL in one autocommitted statement; False when the claim was lost."""
-    # The commit waits for the disk (synchronous_commit stays on), although not waiting
-    # sends about a fifth more replies per second. A crash of the database server can lose
-    # commits that did not wait, always the latest ones: the outcomes of several sends of
-    # one claim, or one outcome and the send after it. Their rows are then all `sending`
-    # under one claim, and release_dead_claims takes every row but the smallest for never
-    # tried and sends it again. Only the outcome of a claim's last send could skip the
-    # wait safely, and that saves too little to measure.
+    """Settle on PostgreSQL in one autocommitted statement; False when the claim was lost.
+    The commit does not wait for the disk: a crash of the server that loses it is seen by
+    the claim's epoch (the module's note)."""
     with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return conn.execute(SETTLE_IN_ONE[state], params).first() is not None
 
@@ -536,6 +576,7 @@ class HeldClaim:
     reply_id: int
     claimed_by: str
     claimed_at: datetime | None
+    epoch: str | None = None
 
 
 def release_dead_claims(session: Session, claims: Iterable[HeldClaim],
@@ -545,15 +586,28 @@ def release_dead_claims(session: Session, claims: Iterable[HeldClaim],
     Per claim (one worker, one claim time) only the smallest id can have been handed to the
     platform (see the module's note): that one is marked uncertain, so its next attempt
     looks in the thread first; the rest were never tried and keep the reason they had.
+    On PostgreSQL a claim made before a crash of the server (its epoch is not the current
+    one) may have lost the record of any of its sends: all of its rows are uncertain.
     """
-    groups: dict[tuple[str, datetime | None], list[int]] = {}
+    groups: dict[tuple[str, datetime | None, str | None], list[int]] = {}
     for held in claims:
-        groups.setdefault((held.claimed_by, held.claimed_at), []).append(held.reply_id)
+        groups.setdefault((held.claimed_by, held.claimed_at, held.epoch),
+                          []).append(held.reply_id)
+    postgres = is_postgres(session)
+    current = current_epoch(session) if postgres and groups else None
     outcomes = []
-    for (holder, _at), ids in groups.items():
-        first, *untried = sorted(ids)
+    for (holder, _at, epoch), ids in groups.items():
         settle = update(REPLIES).where(REPLIES.c.state == "sending",
                                        REPLIES.c.claimed_by == holder)
+        if postgres and (epoch is None or epoch != current):
+            maybe_sent = session.execute(
+                settle.where(REPLIES.c.id.in_(ids))
+                .values(state="queued", claimed_by=None, next_attempt_at=now, reason=STOPPED)
+                .returning(REPLIES.c.id)).scalars().all()
+            outcomes.extend(Outcome(int(i), "queued", "reconcile: uncertain")
+                            for i in sorted(maybe_sent))
+            continue
+        first, *untried = sorted(ids)
         if rows_changed(session.execute(
                 settle.where(REPLIES.c.id == first)
                 .values(state="queued", claimed_by=None, next_attempt_at=now, reason=STOPPED))):
@@ -569,9 +623,10 @@ def release_dead_claims(session: Session, claims: Iterable[HeldClaim],
 
 def _sending(session: Session, *conditions: Any) -> list[HeldClaim]:
     rows = session.execute(
-        select(REPLIES.c.id, REPLIES.c.claimed_by, REPLIES.c.claimed_at)
+        select(REPLIES.c.id, REPLIES.c.claimed_by, REPLIES.c.claimed_at, REPLIES.c.claim_epoch)
         .where(REPLIES.c.state == "sending", *conditions)).all()
-    return [HeldClaim(int(r.id), r.claimed_by or "", r.claimed_at) for r in rows]
+    return [HeldClaim(int(r.id), r.claimed_by or "", r.claimed_at, r.claim_epoch)
+            for r in rows]
 
 
 def reconcile_stale(desk: Desk, older_than: timedelta = STALE_AFTER) -> list[Outcome]:

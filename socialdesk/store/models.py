@@ -247,6 +247,10 @@ class Reply(Base):
     # Fencing token: raised by every claim, so the late outcome of a claim that was taken
     # away (and perhaps handed to another worker) is recognised as stale.
     fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # PostgreSQL: the database server's incarnation (OutboxEpoch's token) when the row was
+    # claimed. Outcomes are committed without waiting for the disk; a crash of the server
+    # can lose them, and then changes the token: reconciliation sees the difference.
+    claim_epoch: Mapped[str | None] = mapped_column(String(36))
     platform_id: Mapped[str | None] = mapped_column(String(191))
     reason: Mapped[str | None] = mapped_column(Text)
     # A post's picture at a public address (Instagram fetches it from there).
@@ -477,6 +481,18 @@ class DigestSent(Base):
     sent_at: Mapped[datetime | None]
     # Written before each send: a send cut off midway may have been delivered under it.
     message_id: Mapped[str | None] = mapped_column(String(191))
+
+
+class OutboxEpoch(Base):
+    """One row: a random token naming the database server's current incarnation. On
+    PostgreSQL the table is UNLOGGED (migration 0010), so crash recovery empties it, exactly
+    when commits that did not wait for the disk may have been lost; a clean restart keeps it.
+    The outbox writes a new token when it finds none (desk/outbox.py)."""
+
+    __tablename__ = "outbox_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(36))
 
 
 class Lease(Base):
