@@ -4,8 +4,11 @@ The lexicon (defaults/lexicon/profanity-id.tsv: word, category, region, severity
 Indonesian and regional abusive words with their known spellings. A word list matched as is
 misses "anj1ng", "a*jing", "b3g0" and "anjiiing", so each word of the text is also read with
 look-alike digits and symbols turned back into letters and with runs of one letter squeezed;
-a masked letter ("*") may stand for any letter. Entries that are ordinary words in another
-sense ("bui", "setan", "miskin") are skipped through the guard's `abuse_skip` list.
+a masked letter ("*") may stand for any letter. Words of four letters or more are also found
+inside their Indonesian and Javanese affixes ("bangsatnya", "dibegoin", "kampretlah",
+"goblokmu"). Entries that are ordinary words in another sense ("bui", "biang", "miskin") are
+skipped through the guard's `abuse_skip` list, which also names ordinary words that only look
+like an affixed one ("celengan" is a piggy bank, not a boar).
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ _RUNS = re.compile(r"(.)\1+")
 # and reading one (look-alikes, squeezing, masks) costs far more than looking it up. Bounded
 # so that a stream of unique junk cannot grow it without end.
 _CACHE_MAX = 50_000
+# Affixes a word of abuse takes in speech: "bangsat-nya", "di-bego-in", "goblok-mu", "ke-tolol-an".
+_SUFFIXES = ("nya", "lah", "kah", "mu", "lu", "in", "an", "kan", "ne", "e", "deh", "sih", "tuh")
+_PREFIXES = ("di", "ke", "nge", "ng", "se", "pe", "ter")
+# Only stems this long are looked for inside affixes: shorter ones ("asu", "tai") sit inside
+# too many ordinary words.
+_STEM_MIN = 4
 
 
 class LexiconError(ValueError):
@@ -51,6 +60,8 @@ class AbuseLexicon:
     words: frozenset[str]
     pairs: frozenset[tuple[str, str]]
     squeezed: frozenset[str]
+    # Whole words never taken for abuse, however they are spelled or affixed.
+    skip: frozenset[str] = frozenset()
     # token as written -> (the lexicon word it is or None, its plain form, starts a pair)
     _read: dict[str, tuple[str | None, str, bool]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False)
@@ -78,7 +89,7 @@ class AbuseLexicon:
         words -= skipped
         # A squeezed form shorter than three letters ("xxx" -> "x") would match noise.
         squeezed = frozenset(s for w in words if len(s := squeeze(w)) >= 3)
-        return cls(frozenset(words), frozenset(pairs), squeezed)
+        return cls(frozenset(words), frozenset(pairs), squeezed, frozenset(skipped))
 
     @classmethod
     def load(cls, path: Path, skip: Iterable[str] = (),
@@ -121,12 +132,34 @@ class AbuseLexicon:
         return read
 
     def _word(self, token: str) -> str | None:
+        if token in self.skip:
+            return None
         if token in self.words:
             return token
         if "*" in token:
             return self._masked(token)
         short = squeeze(token)
-        return short if short != token and short in self.squeezed else None
+        if short != token and short in self.squeezed:
+            return short
+        return self._affixed(token) or (self._affixed(short) if short != token else None)
+
+    def _affixed(self, token: str) -> str | None:
+        """The lexicon word inside a prefix and/or a suffix ("dibegoin" -> "bego")."""
+        if len(token) <= _STEM_MIN:
+            return None
+        heads = [token] + [token[len(p):] for p in _PREFIXES if token.startswith(p)]
+        for head in heads:
+            stems = [head] if head != token else []
+            stems += [head[:-len(s)] for s in _SUFFIXES if head.endswith(s)]
+            for stem in stems:
+                if len(stem) < _STEM_MIN or stem in self.skip:
+                    continue
+                if stem in self.words:
+                    return stem
+                short = squeeze(stem)
+                if len(short) >= _STEM_MIN and short in self.squeezed:
+                    return short
+        return None
 
     def _masked(self, token: str) -> str | None:
         # "a*jing", "k*nt*l": each mask stands for one or more letters; short masks of

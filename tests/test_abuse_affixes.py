@@ -1,0 +1,53 @@
+"""The abuse lexicon finds its words inside Indonesian affixes and in their new spellings,
+and leaves ordinary words that only look like an affixed entry alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialdesk.rules.abuse import AbuseLexicon
+from socialdesk.rules.guard import Guard
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> AbuseLexicon:
+    found = Guard.default().abuse
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("dasar bangsatnya", "bangsat"),
+    ("jangan dibegoin terus", "bego"),
+    ("kampretlah", "kampret"),
+    ("goblokmu itu", "goblok"),
+    ("ketololan kalian", "tolol"),
+    ("dasar brengsek", "brengsek"),
+    ("b4ngs4dnya", "bangsad"),
+    ("edan kowe", "edan"),
+])
+def test_it_finds_abuse_inside_affixes_and_new_spellings(lexicon: AbuseLexicon, text: str,
+                                                         word: str) -> None:
+    assert word in lexicon.find(text)
+
+
+@pytest.mark.parametrize("text", [
+    "beli pempek di Palembang", "isi celengan anak", "kesialan bertubi-tubi",
+    "ayam penyet", "asuransi kesehatan", "keterangan pembangunan", "sesuai ketentuan",
+    "tanpa pembatasan", "kudeta", "kecamatan", "pemerintahan", "tahun anggaran",
+])
+def test_it_leaves_ordinary_words_that_only_look_affixed(lexicon: AbuseLexicon,
+                                                         text: str) -> None:
+    assert lexicon.find(text) == []
+
+
+def test_short_entries_are_not_looked_for_inside_other_words() -> None:
+    lexicon = AbuseLexicon.from_entries(["asu", "tai", "bego"])
+    assert lexicon.find("asuransi pantai") == []
+    assert lexicon.find("dibegoin") == ["bego"]
+
+
+def test_a_skipped_word_is_never_abuse_however_affixed() -> None:
+    lexicon = AbuseLexicon.from_entries(["celeng", "bego"], skip=["celengan"])
+    assert lexicon.find("celengan") == []
+    assert lexicon.find("celengnya") == ["celeng"]
