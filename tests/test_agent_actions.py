@@ -4,17 +4,20 @@ with a simulated clock: Tuesday 10 March 2026, 09:30 WIB, an ordinary working da
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from socialdesk.app import actions
+from socialdesk.app.queue_read import read_queue
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.core.clock import WorkingCalendar
 from socialdesk.core.settings import parse_settings
@@ -26,6 +29,7 @@ from socialdesk.rules.guard import Guard
 from socialdesk.rules.replies import Replies
 from socialdesk.store.db import is_postgres, session_factory, transaction
 from socialdesk.store.models import Account, AuditLog, Conversation, Message, Reply, Ticket
+from socialdesk.store.reader import open_reader
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=WIB)
@@ -96,9 +100,39 @@ def _count(desk: Desk, model: type[Reply] | type[AuditLog] | type[Ticket]) -> in
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
+# The console reads the queue through its SQLAlchemy session, the `queue` command through the
+# database's own driver (store.reader, without importing SQLAlchemy): both must agree.
+QueueReader = Callable[..., list[actions.QueueEntry]]
+
+
+@pytest.fixture(params=["session", "driver"])
+def via(request: pytest.FixtureRequest, desk: Desk) -> Iterator[QueueReader]:
+    if request.param == "session":
+        yield actions.queue
+        return
+    url = desk.engine.url.render_as_string(hide_password=False)
+    if is_postgres(desk.engine):  # the run's own schema, as a libpq option in the URL
+        with desk.engine.connect() as conn:
+            schema = conn.scalar(text("SHOW search_path"))
+        url += f"?options={quote(f'-csearch_path={schema}')}"
+    reader = open_reader(url)
+    assert reader is not None
+
+    def through_driver(on: Desk, wanted: actions.QueueFilter | None = None
+                       ) -> list[actions.QueueEntry]:
+        return read_queue(reader.rows, reader.dialect, on.calendar, lambda: on.catalog,
+                          on.now(), wanted or actions.QueueFilter(),
+                          warn_minutes=on.settings.sla.warn_before_minutes)
+
+    try:
+        yield through_driver
+    finally:
+        reader.close()
+
+
 # -- queue -----------------------------------------------------------------------------------
 
-def test_it_lists_the_queue_oldest_response_due_first(desk: Desk) -> None:
+def test_it_lists_the_queue_oldest_response_due_first(desk: Desk, via: QueueReader) -> None:
     with transaction(desk.sessions) as s:
         acc = _account(s)
         later = _message(s, acc, due=NOW + timedelta(minutes=50))
@@ -107,29 +141,31 @@ def test_it_lists_the_queue_oldest_response_due_first(desk: Desk) -> None:
         _message(s, acc, due=NOW - timedelta(hours=2), state="closed")
         _message(s, acc, due=NOW - timedelta(hours=3), state="ignored")
         new = _message(s, acc, due=NOW + timedelta(minutes=55), state="new", triaged=False)
-    entries = actions.queue(desk)
+    entries = via(desk)
     assert [e.id for e in entries] == [first, middle, later, new]
     assert entries[0].late and entries[0].due_in is None
     assert entries[1].due_in == timedelta(minutes=20) and not entries[1].late
     assert entries[0].age == timedelta(minutes=10)
     assert entries[0].account == "x-main" and entries[0].author == "@budi"
-    assert [e.id for e in actions.queue(desk, actions.QueueFilter(limit=2))] == [first, middle]
+    assert [e.id for e in via(desk, actions.QueueFilter(limit=2))] == [first, middle]
 
 
-def test_it_counts_the_time_left_in_working_hours(desk: Desk, clock: SimClock) -> None:
+def test_it_counts_the_time_left_in_working_hours(desk: Desk, via: QueueReader,
+                                                  clock: SimClock) -> None:
     friday = datetime(2026, 3, 13, 15, 45, tzinfo=WIB)
     with transaction(desk.sessions) as s:
         acc = _account(s)
         # Arrived 15 minutes before closing: 45 minutes of the hour are left for Monday.
         _message(s, acc, received=friday, due=desk.calendar.add(friday, 1))
     clock.at = datetime(2026, 3, 14, 11, 0, tzinfo=WIB)  # Saturday: the clock stands still
-    (entry,) = actions.queue(desk)
+    (entry,) = via(desk)
     assert entry.response_due_at == datetime(2026, 3, 16, 8, 45, tzinfo=WIB)
     assert entry.due_in == timedelta(minutes=45)
     assert entry.age == timedelta(hours=19, minutes=15)
 
 
-def test_it_filters_the_queue_by_state_platform_service_and_risk(desk: Desk) -> None:
+def test_it_filters_the_queue_by_state_platform_service_and_risk(desk: Desk,
+                                                                via: QueueReader) -> None:
     with transaction(desk.sessions) as s:
         x, ig = _account(s), _account(s, "ig-main", "instagram")
         soon = _message(s, x, due=NOW + timedelta(minutes=10), service="8", item="8.1.b")
@@ -141,7 +177,7 @@ def test_it_filters_the_queue_by_state_platform_service_and_risk(desk: Desk) -> 
         done = _message(s, x, state="closed", service="8")
 
     def ids(wanted: actions.QueueFilter) -> list[int]:
-        return [e.id for e in actions.queue(desk, wanted)]
+        return [e.id for e in via(desk, wanted)]
 
     q = actions.QueueFilter
     # An answered message (waiting on its ticket) comes after every unanswered one.
@@ -156,15 +192,15 @@ def test_it_filters_the_queue_by_state_platform_service_and_risk(desk: Desk) -> 
     assert ids(q(states=("waiting",), at_risk=True)) == []
 
 
-def test_it_puts_answered_messages_below_every_unanswered_one(desk: Desk) -> None:
+def test_it_puts_answered_messages_below_every_unanswered_one(desk: Desk, via: QueueReader) -> None:
     with transaction(desk.sessions) as s:
         acc = _account(s)
         answered = _message(s, acc, due=NOW - timedelta(hours=1), state="waiting",
                             answered=NOW - timedelta(minutes=55))
         later = _message(s, acc, due=NOW + timedelta(minutes=50))
         sooner = _message(s, acc, due=NOW + timedelta(minutes=5), state="waiting")
-    assert [e.id for e in actions.queue(desk)] == [sooner, later, answered]
-    assert [e.id for e in actions.queue(desk, actions.QueueFilter(limit=2))] == [sooner, later]
+    assert [e.id for e in via(desk)] == [sooner, later, answered]
+    assert [e.id for e in via(desk, actions.QueueFilter(limit=2))] == [sooner, later]
 
 
 def _queue_statements(desk: Desk, wanted: actions.QueueFilter) -> list[tuple[str, Any]]:

@@ -7,6 +7,7 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,32 @@ def test_the_shell_offers_the_ticket_states_the_actions_accept() -> None:
         assert ticket.parse_args(["set", "HAI-2026-000001", state]).state == state
     with pytest.raises(SystemExit):
         ticket.parse_args(["set", "HAI-2026-000001", "open"])
+
+
+def test_the_queue_command_reads_a_sqlite_desk_without_sqlalchemy(tmp_path: Path) -> None:
+    # The agent's most frequent command: it reads through the driver (store.reader).
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
+
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'desk.db'}"))
+    config = tmp_path / "socialdesk.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "desk.db"}"\n',
+                      encoding="utf-8")
+    loaded = _imported_after(
+        "import contextlib, io\nfrom socialdesk.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--config', {str(config)!r}, 'queue', '--at-risk']) == 0")
+    assert not [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "alembic")
+                or m == "socialdesk.store.models"], loaded
+
+
+def test_the_queue_command_says_to_upgrade_a_desk_without_a_schema(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from socialdesk.cli import main
+
+    config = tmp_path / "socialdesk.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "desk.db"}"\n',
+                      encoding="utf-8")
+    assert main(["--config", str(config), "queue"]) == 2
+    assert "socialdesk db upgrade" in capsys.readouterr().err
+    assert not (tmp_path / "desk.db").exists()  # reading made no empty database

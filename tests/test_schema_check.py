@@ -12,16 +12,16 @@ import pytest
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import (
     SchemaNotCurrent,
-    _file_heads,
     head_revision,
     require_current,
     upgrade,
 )
+from socialdesk.store.revisions import file_heads
 
 
 def test_the_files_head_is_alembics_head(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
-    assert _file_heads() == {head_revision(engine)}
+    assert file_heads() == {head_revision(engine)}
 
 
 def test_it_accepts_a_current_database_without_importing_alembic(tmp_path: Path) -> None:

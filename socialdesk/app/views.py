@@ -4,64 +4,31 @@ closed session. Personal data is masked in every message; app.reveal shows it, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+# The queue's types live with its query (app.queue_read, free of SQLAlchemy); callers keep
+# naming them from here.
+from socialdesk.app.queue_read import DEFAULT_STATES as DEFAULT_STATES
+from socialdesk.app.queue_read import InvalidRequest as InvalidRequest
+from socialdesk.app.queue_read import QueueEntry as QueueEntry
+from socialdesk.app.queue_read import QueueFilter as QueueFilter
+from socialdesk.app.queue_read import make_entry, read_queue
 from socialdesk.core.catalog import Catalog
-from socialdesk.core.vocab import MESSAGE_STATES, PLATFORMS, platform_of
 from socialdesk.desk.context import Desk
-from socialdesk.desk.sla import at_risk_filter
 from socialdesk.desk.tickets import by_number, find_ticket_numbers
 from socialdesk.rules.pii import mask
 from socialdesk.rules.types import PUBLIC_KINDS
 from socialdesk.store.models import Account, Message, Reply, Ticket, User
 
-DEFAULT_STATES = ("new", "open", "waiting")
-
 
 class NotFound(LookupError):
     """No message with that id, or no ticket with that number."""
-
-
-class InvalidRequest(ValueError):
-    """The request names something unknown or asks for what cannot be done."""
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    states: tuple[str, ...] = DEFAULT_STATES
-    platforms: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()  # service or item ids of the catalog
-    at_risk: bool = False
-    limit: int = 50
-    claimed_by: int | None = None  # a user id: "mine" in the console
-    late: bool = False  # only messages past their response time
-
-
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    id: int
-    platform: str
-    account: str
-    kind: str
-    received_at: datetime
-    age: timedelta
-    response_due_at: datetime | None
-    due_in: timedelta | None  # working time left to respond; None once answered or late
-    late: bool
-    answered: bool
-    state: str
-    action: str | None
-    service_id: str | None
-    item_id: str | None
-    author: str | None
-    text: str  # one line, personal data masked
-    claimed_by: str | None = None  # user name of the agent working on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,64 +111,13 @@ class MessageDetail:
 
 def queue(desk: Desk, wanted: QueueFilter | None = None) -> list[QueueEntry]:
     """Messages to work on, the one whose response is due first at the top."""
-    wanted = wanted or QueueFilter()
-    states, platforms, services, items = _checked_filter(desk.catalog, wanted)
-    now = desk.now()
     with desk.sessions() as session:
-        query = (select(Message, Account.name, User.username)
-                 .join(Account, Account.id == Message.account_id)
-                 .outerjoin(User, User.id == Message.claimed_by_id)
-                 # The states as literals: SQLite uses a partial index only when the query
-                 # names its condition word for word (and PostgreSQL plans the same).
-                 .where(Message.state.in_(bindparam("b_states", states, expanding=True,
-                                                    literal_execute=True))))
-        if platforms:
-            query = query.where(Message.platform.in_(platforms))
-        if services or items:
-            query = query.where(Message.service_id.in_(services) | Message.item_id.in_(items))
-        if wanted.at_risk:
-            query = query.where(at_risk_filter(desk))
-        if wanted.claimed_by is not None:
-            query = query.where(Message.claimed_by_id == wanted.claimed_by)
-        if wanted.late:
-            query = query.where(Message.first_response_at.is_(None),
-                                Message.response_due_at <= now)
-        # Unanswered messages first, the one due first at the top; answered ones (waiting on
-        # a ticket) after them. Each part is read in the order of its partial index (on the
-        # states worked on), so the top of a large queue is never sorted from a scan.
-        in_order = (Message.response_due_at.asc().nulls_last(), Message.id)
-        rows = list(session.execute(
-            query.where(Message.first_response_at.is_(None)).order_by(*in_order)
-            .limit(wanted.limit)).all())
-        if len(rows) < wanted.limit and not (wanted.at_risk or wanted.late):
-            rows += session.execute(
-                query.where(Message.first_response_at.is_not(None)).order_by(*in_order)
-                .limit(wanted.limit - len(rows))).all()
-        return [_entry(desk, message, account, now, holder) for message, account, holder in rows]
+        def rows(sql: str, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+            return list(session.execute(text(sql), dict(params)).all())
 
-
-def _platform(name: str) -> str:
-    try:
-        return platform_of(name)
-    except ValueError:
-        raise InvalidRequest(
-            f"unknown platform {name!r} (one of {', '.join(PLATFORMS)})") from None
-
-
-def _checked_filter(catalog: Catalog, wanted: QueueFilter) -> tuple[
-        tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    unknown = [s for s in wanted.states if s not in MESSAGE_STATES]
-    if unknown:
-        raise InvalidRequest(f"unknown state {unknown[0]!r} (one of {', '.join(MESSAGE_STATES)})")
-    platforms = tuple(_platform(p) for p in wanted.platforms)
-    services = tuple(s for s in wanted.services if s in catalog.services)
-    items = tuple(s for s in wanted.services if s in catalog.items)
-    unknown = [s for s in wanted.services if s not in services and s not in items]
-    if unknown:
-        raise InvalidRequest(f"unknown service or item {unknown[0]!r} in the catalog")
-    if wanted.limit < 1:
-        raise InvalidRequest(f"limit must be at least 1, got {wanted.limit}")
-    return tuple(wanted.states), platforms, services, items
+        return read_queue(rows, desk.engine.dialect.name, desk.calendar, lambda: desk.catalog,
+                          desk.now(), wanted or QueueFilter(),
+                          warn_minutes=desk.settings.sla.warn_before_minutes)
 
 
 def _author(message: Message) -> str | None:
@@ -218,22 +134,13 @@ def _shown(message: Message, text: str) -> str:
 
 def _entry(desk: Desk, message: Message, account: str, now: datetime,
            holder: str | None = None) -> QueueEntry:
-    # An ignored message has no response clock (spam, the account's own words).
-    due = message.response_due_at if message.state != "ignored" else None
-    answered = message.first_response_at is not None
-    late = not answered and due is not None and due <= now
-    due_in = None
-    if due is not None and not answered and not late:
-        due_in = desk.calendar.between(now, due)
-    return QueueEntry(
-        id=message.id, platform=message.platform, account=account, kind=message.kind,
-        # Never negative: a platform's clock (or a demo's) may run ahead of ours.
-        received_at=message.received_at, age=max(timedelta(0), now - message.received_at),
-        response_due_at=due, due_in=due_in, late=late, answered=answered,
+    return make_entry(
+        desk.calendar, now, id=message.id, platform=message.platform, account=account,
+        kind=message.kind, received_at=message.received_at,
+        response_due_at=message.response_due_at, first_response_at=message.first_response_at,
         state=message.state, action=message.action, service_id=message.service_id,
-        item_id=message.item_id, author=_author(message),
-        text=" ".join(_shown(message, message.text).split()), claimed_by=holder,
-    )
+        item_id=message.item_id, author=_author(message), text=message.text,
+        claimed_by=holder)
 
 
 # -- one message in full ---------------------------------------------------------------------

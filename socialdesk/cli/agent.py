@@ -20,8 +20,10 @@ from socialdesk.cli.common import (
     acting_user,
     add_actor_option,
     add_tz_option,
+    clock,
     format_time,
     open_desk,
+    settings_from,
     zone,
 )
 from socialdesk.core.textsafe import json_escaped, visible
@@ -31,6 +33,8 @@ from socialdesk.core.vocab import MESSAGE_STATES, TICKET_STATES
 # build the parser: `socialdesk --help` and the other groups' commands start without them.
 if TYPE_CHECKING:
     from socialdesk.app import actions
+    from socialdesk.app.queue_read import QueueEntry, QueueFilter
+    from socialdesk.core.catalog import Catalog
 
 PREVIEW = 60
 
@@ -139,7 +143,7 @@ def _working(value: timedelta) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _due(entry: actions.QueueEntry) -> str:
+def _due(entry: QueueEntry) -> str:
     if entry.late:
         return "LATE"
     if entry.answered:
@@ -147,7 +151,7 @@ def _due(entry: actions.QueueEntry) -> str:
     return _working(entry.due_in) if entry.due_in is not None else "-"
 
 
-def _due_words(entry: actions.QueueEntry) -> str:
+def _due_words(entry: QueueEntry) -> str:
     due = _due(entry)
     return f"{due} left in working time" if entry.due_in is not None else due
 
@@ -178,14 +182,13 @@ def _json_value(value: Any, tz: ZoneInfo) -> Any:
 # -- commands --------------------------------------------------------------------------------
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from socialdesk.app import actions
+    from socialdesk.app.queue_read import DEFAULT_STATES, QueueFilter
 
     tz = zone(args.tz)
-    wanted = actions.QueueFilter(
-        states=tuple(args.state or actions.DEFAULT_STATES), platforms=tuple(args.platform or ()),
+    wanted = QueueFilter(
+        states=tuple(args.state or DEFAULT_STATES), platforms=tuple(args.platform or ()),
         services=tuple(args.service or ()), at_risk=args.at_risk, limit=args.limit)
-    with open_desk(args) as desk:
-        entries = actions.queue(desk, wanted)
+    entries = _read_queue(args, wanted)
     if args.json:
         for entry in entries:
             print(json_escaped(json.dumps(
@@ -203,6 +206,35 @@ def cmd_queue(args: argparse.Namespace) -> int:
         for e in entries]
     print("\n".join(_table(rows)))
     return 0
+
+
+def _read_queue(args: argparse.Namespace, wanted: QueueFilter) -> list[QueueEntry]:
+    """The queue through the database's own driver when it is one the reader knows: an
+    agent's most frequent command then starts without importing SQLAlchemy."""
+    from socialdesk.app.queue_read import read_queue
+    from socialdesk.core.clock import WorkingCalendar
+    from socialdesk.store.reader import open_reader
+
+    settings = settings_from(args)
+    reader = open_reader(settings.database_url)
+    if reader is None:
+        from socialdesk.app import actions
+
+        with open_desk(args) as desk:
+            return actions.queue(desk, wanted)
+    try:
+        reader.require_current()
+
+        def catalog() -> Catalog:
+            from socialdesk.core.catalog import load_catalog
+
+            return load_catalog(settings.catalog_path)
+
+        return read_queue(reader.rows, reader.dialect,
+                          WorkingCalendar.from_settings(settings.working_hours), catalog,
+                          clock()(), wanted, warn_minutes=settings.sla.warn_before_minutes)
+    finally:
+        reader.close()
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -59,7 +59,7 @@ def add_tz_option(parser: argparse.ArgumentParser) -> None:
 
 def clock() -> Callable[[], datetime]:
     """The clock the desk runs on; tests give the shell a simulated one through CLOCK."""
-    from socialdesk.desk.context import wall_clock
+    from socialdesk.core.clock import wall_clock
 
     return CLOCK or wall_clock
 

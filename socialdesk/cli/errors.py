@@ -18,6 +18,10 @@ def _first_line(exc: BaseException) -> str:
     return scrub(text.splitlines()[0] if text else type(exc).__name__)[:240]
 
 
+# The drivers a command may use without SQLAlchemy (socialdesk.store.reader).
+DRIVERS = ("sqlite3", "psycopg")
+
+
 def _database(exc: BaseException) -> str | None:
     from sqlalchemy import exc as sa
 
@@ -27,24 +31,41 @@ def _database(exc: BaseException) -> str | None:
                 "sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME in [database] url "
                 "or SOCIALDESK_DATABASE_URL")
     if isinstance(exc, sa.OperationalError):
-        lowered = cause.lower()
-        if "readonly" in lowered or "read-only" in lowered:
-            return (f"the database is read-only ({cause}); give this user write access "
-                    "to the database file and its directory, or choose another [database] url")
-        if "unable to open database file" in lowered:
-            return (f"cannot open the database file ({cause}); check that its directory "
-                    "exists and is writable by this user")
-        return (f"cannot reach the database ({cause}); check that it is running and that "
-                "[database] url (or SOCIALDESK_DATABASE_URL) names it")
+        return _unusable(cause)
     if isinstance(exc, sa.DBAPIError):
         return f"the database refused the request ({cause})"
     return None
 
 
+def _driver(exc: BaseException) -> str | None:
+    # DB-API names its error classes alike in every driver; they share no importable base.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "OperationalError" in names:
+        return _unusable(_first_line(exc))
+    if "DatabaseError" in names:
+        return f"the database refused the request ({_first_line(exc)})"
+    return None
+
+
+def _unusable(cause: str) -> str:
+    lowered = cause.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return (f"the database is read-only ({cause}); give this user write access "
+                "to the database file and its directory, or choose another [database] url")
+    if "unable to open database file" in lowered:
+        return (f"cannot open the database file ({cause}); check that its directory "
+                "exists and is writable by this user")
+    return (f"cannot reach the database ({cause}); check that it is running and that "
+            "[database] url (or SOCIALDESK_DATABASE_URL) names it")
+
+
 def explain(exc: BaseException) -> str | None:
     """One line for a failure with a known cause and fix, or None."""
-    if type(exc).__module__.startswith("sqlalchemy"):
+    module = type(exc).__module__
+    if module.startswith("sqlalchemy"):
         return _database(exc)
+    if module.split(".")[0] in DRIVERS:  # a read through the driver (store.reader)
+        return _driver(exc)
     if isinstance(exc, RecursionError):
         return ("the input nests too deeply to read (a JSON value inside thousands of "
                 "others); fix or drop that line")

@@ -38,7 +38,7 @@ from socialdesk.core.clock_rules import (
     plain_dates,
 )
 
-__all__ = ["HoursChangeLike", "WorkingCalendar", "WorkingHoursLike"]
+__all__ = ["HoursChangeLike", "WorkingCalendar", "WorkingHoursLike", "wall_clock"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = 1_000_000
@@ -46,6 +46,11 @@ _HOUR = 3600 * _SECOND
 # Local midnight of 1 January must stay inside datetime's range in every zone.
 _FIRST_YEAR, _LAST_YEAR = 2, 9998
 WEEKDAYS = frozenset(range(5))
+
+
+def wall_clock() -> datetime:
+    """The real time, in UTC: the desk's clock outside tests and the demo."""
+    return datetime.now(UTC)
 
 
 class WorkingHoursLike(Protocol):

@@ -7,14 +7,14 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialdesk.core.catalog import Catalog, load_catalog
-from socialdesk.core.clock import WorkingCalendar
+from socialdesk.core.clock import WorkingCalendar, wall_clock
 from socialdesk.core.settings import AccountConfig, Settings
 from socialdesk.core.vocab import Channel, channel_of
 from socialdesk.store.db import make_engine, session_factory
@@ -78,10 +78,6 @@ def _load_replies(desk: Desk) -> Replies:
 
     s = desk.settings
     return Replies.load(s.replies_dir, desk.guard, zone=s.working_hours.timezone)
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def default_worker_id() -> str:

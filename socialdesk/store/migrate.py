@@ -8,12 +8,12 @@ files' own head first and asks Alembic only when they differ.
 
 from __future__ import annotations
 
-import re
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from socialdesk.store.revisions import CURRENT_MESSAGE, file_heads
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -58,26 +58,6 @@ class SchemaNotCurrent(ValueError):
     """The database is empty or behind the code; the message says what to run."""
 
 
-_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(.*)$", re.M)
-_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
-
-
-def _file_heads() -> set[str]:
-    """The revisions no migration file revises, read from the files without Alembic."""
-    revisions, revised = set(), set()
-    for entry in files("socialdesk.store").joinpath("migrations", "versions").iterdir():
-        if not entry.name.endswith(".py"):
-            continue
-        source = entry.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
-        if revision is None or down is None:
-            return set()  # not a form this reader knows: let Alembic decide
-        revisions.add(revision[1])
-        revised.update(_QUOTED.findall(down[1].split("#")[0]))
-    return revisions - revised
-
-
 def _stored_revisions(engine: Engine) -> set[str]:
     try:
         with engine.connect() as connection:
@@ -89,8 +69,7 @@ def _stored_revisions(engine: Engine) -> set[str]:
 
 def require_current(engine: Engine) -> None:
     stored = _stored_revisions(engine)
-    if stored and stored == _file_heads():
+    if stored and stored == file_heads():
         return
     if current_revision(engine) != head_revision(engine):
-        raise SchemaNotCurrent(
-            "the database schema is not current: run `socialdesk db upgrade`")
+        raise SchemaNotCurrent(CURRENT_MESSAGE)
