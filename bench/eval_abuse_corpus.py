@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import html
 import re
 import sys
 from collections.abc import Sequence
@@ -51,7 +52,7 @@ def readable(tweet: str) -> str:
     text = _ESCAPES.sub(
         lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "replace"),
         tweet)
-    text = text.replace("\\n", " ")
+    text = html.unescape(text.replace("\\n", " "))
     text = _PLACEHOLDER.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

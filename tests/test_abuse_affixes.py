@@ -51,3 +51,31 @@ def test_a_skipped_word_is_never_abuse_however_affixed() -> None:
     lexicon = AbuseLexicon.from_entries(["celeng", "bego"], skip=["celengan"])
     assert lexicon.find("celengan") == []
     assert lexicon.find("celengnya") == ["celeng"]
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guard:
+    return Guard.default()
+
+
+@pytest.mark.parametrize("text", [
+    "Terima kasih Kak, kami ikut senang. Cinta monyet memang lucu.",
+    "Seekor monyet di kebun binatang itu viral, Kak.",
+    "Produk ini mengandung daging babi, Kak, mohon cek labelnya.",
+    "Ayam penyet dan pempek memang enak, Kak.",
+])
+def test_an_animal_as_an_animal_is_no_abuse(guard: Guard, text: str) -> None:
+    assert guard.check_outbound(text, channel="facebook").verdict == "pass"
+
+
+@pytest.mark.parametrize("text", [
+    "Dasar monyet, baca dulu dong.",
+    "Pergi lo bangkai.",
+    "Kalian semua penjilat.",
+    "Persib kunyuk!!!!",
+    "Bodo amat Kak.",
+    "Admin ini kacrut banget.",
+])
+def test_abuse_aimed_at_someone_blocks(guard: Guard, text: str) -> None:
+    verdict = guard.check_outbound(text, channel="facebook")
+    assert verdict.verdict == "block" and "abusive" in verdict.reasons

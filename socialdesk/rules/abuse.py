@@ -49,6 +49,8 @@ def _plain(token: str) -> str:
     # Digits alone are numbers, not disguises: "2025" stays a number.
     if token.isdigit():
         return token
+    # Marks after a word end the sentence ("kunyuk!!!"); inside a word they stand for letters.
+    token = token.rstrip("!|") or token
     # "bego2" is "bego-bego" written the short way: the 2 doubles the word, it is no letter.
     return token.rstrip("2").translate(_LEET) if token[-1] == "2" else token.translate(_LEET)
 
@@ -148,17 +150,19 @@ class AbuseLexicon:
         if len(token) <= _STEM_MIN:
             return None
         heads = [token] + [token[len(p):] for p in _PREFIXES if token.startswith(p)]
-        for head in heads:
-            stems = [head] if head != token else []
-            stems += [head[:-len(s)] for s in _SUFFIXES if head.endswith(s)]
-            for stem in stems:
-                if len(stem) < _STEM_MIN or stem in self.skip:
-                    continue
-                if stem in self.words:
-                    return stem
-                short = squeeze(stem)
-                if len(short) >= _STEM_MIN and short in self.squeezed:
-                    return short
+        stems = [s for head in heads for s in
+                 ([head] if head != token else []) + [head[:-len(x)] for x in _SUFFIXES
+                                                      if head.endswith(x)]]
+        if any(stem in self.skip for stem in stems):
+            return None  # an ordinary word with an affix ("penyetnya" is no "nyet")
+        for stem in stems:
+            if len(stem) < _STEM_MIN:
+                continue
+            if stem in self.words:
+                return stem
+            short = squeeze(stem)
+            if len(short) >= _STEM_MIN and short in self.squeezed:
+                return short
         return None
 
     def _masked(self, token: str) -> str | None:

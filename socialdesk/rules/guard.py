@@ -126,6 +126,9 @@ class Guard:
     official_numbers: frozenset[str] = frozenset()
     abuse: AbuseLexicon | None = None
     abuse_marks: frozenset[str] = frozenset()
+    # Phrases in which a word of abuse is ordinary ("cinta monyet", "seekor anjing"): taken
+    # out of the text before abuse is looked for.
+    abuse_ordinary: re.Pattern[str] | None = None
     doubt_marks: frozenset[str] = frozenset()
     # Doubts that corroborate each other become a verdict: this many distinct review patterns
     # of one topic in one reply block it (0: review never blocks).
@@ -203,6 +206,7 @@ class Guard:
                 _national(c) for c in _optional(data, "official_contacts", source) if "@" not in c),
             abuse=_lexicon(data, source, base),
             abuse_marks=frozenset(_optional(data, "abuse_marks", source)),
+            abuse_ordinary=_phrases(_optional(data, "abuse_ordinary", source)),
             doubt_marks=frozenset(_optional(data, "doubt_marks", source)),
             block_after_doubts=_count(data, "block_after_doubts", source),
         )
@@ -273,8 +277,9 @@ class Guard:
         topical = self._unrefused(folded)
         doubts: list[str] = []
         grounds = 0
+        harsh = folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
         for topic in OUTBOUND_TOPICS:
-            read = folded if topic == "abusive" else topical
+            read = harsh if topic == "abusive" else topical
             if not read:
                 continue
             if any_search(self._outbound_gates[topic], read):
@@ -293,7 +298,7 @@ class Guard:
         doubts = [REVIEW_MARK + topic for topic in doubts]
         if "abusive" not in reasons and (
                 any(m in folded for m in self.abuse_marks)
-                or (self.abuse is not None and self.abuse.find(folded))):
+                or (self.abuse is not None and self.abuse.find(harsh))):
             reasons.append("abusive")
         for finding in find_pii(visible):
             if not self._official(visible, finding):
@@ -364,6 +369,14 @@ def _national(number: str) -> str:
     if digits.startswith("62"):
         return digits[2:]
     return digits.removeprefix("0")
+
+
+def _phrases(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for whole phrases, matched as words of the folded text."""
+    if not phrases:
+        return None
+    alternatives = sorted({re.escape(fold(p)) for p in phrases}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
 
 
 def _count(data: Mapping[str, Any], key: str, source: str) -> int:
