@@ -595,7 +595,7 @@ def release_dead_claims(session: Session, claims: Iterable[HeldClaim],
                           []).append(held.reply_id)
     postgres = is_postgres(session)
     current = current_epoch(session) if postgres and groups else None
-    outcomes = []
+    outcomes: list[Outcome] = []
     for (holder, _at, epoch), ids in groups.items():
         settle = update(REPLIES).where(REPLIES.c.state == "sending",
                                        REPLIES.c.claimed_by == holder)

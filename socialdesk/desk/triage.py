@@ -172,7 +172,6 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
         outside["next_open"] = desk.calendar.next_open(now)
     own = frozenset().union(*(own_identities(a) for a in desk.settings.accounts))
     decisions: list[Decision] = []
-    answered: set[tuple[Any, ...]] = set()  # this batch's canned replies, not yet written
     for pending in batch:
         if _is_own(pending, own):
             # A message by any configured account (a reply the desk posted, coming back
@@ -181,35 +180,87 @@ def _decide_all(desk: Desk, session: Session, batch: Sequence[Pending],
                                                        [OWN_ACCOUNT])))
             continue
         try:
-            decision = _decide(desk, session, pending, known, outside)
-            if decision.action == "auto_reply" and decision.template is not None:
-                _unless_answered_before(desk, session, decision, answered, now)
-            decisions.append(decision)
+            decisions.append(_decide(desk, session, pending, known, outside))
         except Exception:
             log.exception("triage of message %s failed; handing it to an agent", pending.id)
             decisions.append(Decision(pending, _values(None, "agent", "open", [TRIAGE_ERROR]),
                                       held=TRIAGE_ERROR))
+    canned = [d for d in decisions if d.action == "auto_reply" and d.template is not None]
+    if canned:
+        # The bot's earlier replies to these threads and authors, read once for the batch;
+        # then each message in batch order, counting the canned replies before it.
+        history = _History.read(session, [d.pending for d in canned],
+                                {HOLDING, *(str(d.template) for d in canned)}, now)
+        answered: set[tuple[Any, ...]] = set()  # this batch's canned replies, not written
+        for decision in canned:
+            try:
+                _unless_answered_before(desk, history, decision, answered)
+            except Exception:
+                log.exception("triage of message %s failed; handing it to an agent",
+                              decision.pending.id)
+                decision.template, decision.text, decision.ticket_for = None, None, None
+                decision.hide, decision.held = False, TRIAGE_ERROR
+                decision.values.update(action="agent", state="open", rules=[TRIAGE_ERROR])
     return decisions
 
 
-def _unless_answered_before(desk: Desk, session: Session, decision: Decision,
-                            answered: set[tuple[Any, ...]], now: datetime) -> None:
+@dataclass(slots=True)
+class _History:
+    """Which messages the bot answered in the given threads, and which canned replies it
+    gave the given authors within REPEAT_WINDOW (by message id, so that a message's own
+    reply does not count)."""
+
+    threads: dict[int, set[int]] = field(default_factory=dict)
+    authors: dict[tuple[int, str, str | None], set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, batch: Sequence[Pending], templates: set[str],
+             now: datetime) -> _History:
+        history = cls()
+        threads = {p.conversation_id for p in batch if p.conversation_id is not None}
+        authors = {p.author_id for p in batch if p.author_id}
+        bot = select(Message.id).join(Reply, Reply.message_id == Message.id).where(
+            Reply.author == "bot")
+        if threads:
+            for message_id, conversation_id in session.execute(
+                    bot.add_columns(Message.conversation_id)
+                    .where(Message.conversation_id.in_(threads))):
+                history.threads.setdefault(conversation_id, set()).add(message_id)
+        if authors:
+            for message_id, account_id, author_id, template in session.execute(
+                    bot.add_columns(Message.account_id, Message.author_id, Reply.template)
+                    .where(Message.author_id.in_(authors), Reply.template.in_(templates),
+                           Reply.created_at >= now - REPEAT_WINDOW)):
+                history.authors.setdefault((account_id, author_id, template),
+                                           set()).add(message_id)
+        return history
+
+    def given(self, p: Pending, template: str | None, *, thread: bool) -> bool:
+        if thread and p.conversation_id is not None and (
+                self.threads.get(p.conversation_id, set()) - {p.id}):
+            return True
+        return bool(p.author_id and (
+            self.authors.get((p.account_id, p.author_id, template), set()) - {p.id}))
+
+
+def _unless_answered_before(desk: Desk, history: _History, decision: Decision,
+                            answered: set[tuple[Any, ...]]) -> None:
     """Hand the message to a person when the bot already answered its thread, or already
     gave its author this same canned reply within REPEAT_WINDOW. The writer is told once
     that a person will answer (the holding reply), never the same canned answer again."""
     p = decision.pending
-    if not _given_before(session, p, decision.template, answered, now, thread=True):
+    if not _given_before(history, p, decision.template, answered, thread=True):
         return
     decision.template, decision.text, decision.ticket_for = None, None, None
     decision.values.update(action="agent", state="open",
                            rules=[*decision.values["rules"], ANSWERED_BEFORE])
-    if not _given_before(session, p, HOLDING, answered, now, thread=False):
+    if not _given_before(history, p, HOLDING, answered, thread=False):
         decision.template = HOLDING
         _render(desk, decision)
 
 
-def _given_before(session: Session, p: Pending, template: str | None,
-                  answered: set[tuple[Any, ...]], now: datetime, *, thread: bool) -> bool:
+def _given_before(history: _History, p: Pending, template: str | None,
+                  answered: set[tuple[Any, ...]], *, thread: bool) -> bool:
     """Whether the bot answered p's thread (when `thread`) or gave p's author `template`
     within REPEAT_WINDOW, counting this batch's replies in `answered`; records p's own."""
     keys: set[tuple[Any, ...]] = set()
@@ -217,20 +268,7 @@ def _given_before(session: Session, p: Pending, template: str | None,
         keys.add(("thread", p.conversation_id))
     if p.author_id:
         keys.add(("author", p.account_id, p.author_id, template))
-    before = bool(keys & answered)
-    if not before:
-        either = []
-        if thread and p.conversation_id is not None:
-            either.append(Message.conversation_id == p.conversation_id)
-        if p.author_id:
-            either.append((Message.author_id == p.author_id) & (Reply.template == template)
-                          & (Reply.created_at >= now - REPEAT_WINDOW))
-        if either:
-            where = either[0] if len(either) == 1 else (either[0] | either[1])
-            before = session.execute(
-                select(Reply.id).join(Message, Message.id == Reply.message_id)
-                .where(Reply.author == "bot", Message.account_id == p.account_id,
-                       Message.id != p.id, where).limit(1)).first() is not None
+    before = bool(keys & answered) or history.given(p, template, thread=thread)
     answered |= keys
     return before
 
