@@ -13,6 +13,11 @@ that capacity: its latencies are the ones a user sees on a normal day.
 Aims: p99 <= 200 ms, >= 500 msg/s on SQLite, >= 1,000 msg/s on PostgreSQL. Nothing here
 asserts a time; the script prints figures.
 
+Statements and commits per message are the workers' own (turns that found no work are not
+counted): statements are round trips apart from BEGIN/COMMIT; commits are explicit ones plus
+autocommitted writes (on PostgreSQL the outbox's claim, and each send's record, which does
+not wait for the disk).
+
 Each run is preceded by bench_limit's measure of the same row work through the raw driver in
 batches (on a fresh database of the same kind), so every msg/s is printed with its share of
 what the database itself can do at that moment on a shared machine. Aim: a quarter.
@@ -131,6 +136,8 @@ class RunResult:
     latencies_ms: list[float]
     replied: int
     per_claim: float  # messages triaged per claim statement (the batch that was won)
+    statements: int = 0  # the workers' statements (each one round trip), BEGIN/COMMIT aside
+    commits: int = 0  # the workers' commits: explicit ones and autocommitted writes
     note: str = ""
     limit: float = 0.0  # msg/s of the same rows through the raw driver, measured just before
 
@@ -150,22 +157,34 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
         desk.connector(account.name)
     # A triage claim is one conditional UPDATE of triaged_at over a whole batch; messages
     # per claim shows how much of each batch a worker won.
-    claims = [0]
+    # Statements and commits: an autocommitted write counts as a commit of its own.
+    claims, statements, commits = [0], [0], [0]
 
-    def count_claims(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def count_claims(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements[0] += 1
         if statement.startswith("UPDATE messages SET triaged_at"):
             claims[0] += 1
+        if (conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+                and not statement.startswith("SELECT") and "UPDATE" in statement):
+            commits[0] += 1
+
+    def count_commit(_conn: Any) -> None:
+        commits[0] += 1
 
     event.listen(engine, "before_cursor_execute", count_claims)
+    event.listen(engine, "commit", count_commit)
     ready.wait()
     triaged = 0
     while not stop.is_set():
+        before = statements[0], commits[0]
         done = len(triage.run_once(desk, limit=batch))
         triaged += done
         done += len(outbox.run_once(desk, limit=batch))
         if not done:
+            # An idle turn's look for work is not counted against the messages.
+            statements[0], commits[0] = before
             time.sleep(0.001)
-    out.put((index, desk.sends, claims[0], triaged))
+    out.put((index, desk.sends, claims[0], triaged, statements[0], commits[0]))
     engine.dispose()
 
 
@@ -198,15 +217,17 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     finally:
         stop.set()
     sends: list[tuple[str, int]] = []
-    claims = triaged = 0
+    claims = triaged = statements = commits = 0
     for _ in procs:
         try:
-            _index, stamps, attempts, won = results.get(timeout=60)
+            _index, stamps, attempts, won, stated, committed = results.get(timeout=60)
         except queue.Empty:
             break
         sends.extend(stamps)
         claims += attempts
         triaged += won
+        statements += stated
+        commits += committed
     for proc in procs:
         proc.join(timeout=30)
     engine.dispose()
@@ -219,7 +240,7 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     note = "" if drained else "stalled: not every message was worked"
     return RunResult(spec, (drained or time.monotonic_ns()) / 1e9 - first / 1e9,
                      (intake_done - first) / 1e9, latencies, len(first_send),
-                     triaged / claims if claims else 0.0, note)
+                     triaged / claims if claims else 0.0, statements, commits, note)
 
 
 def _feed_and_drain(spec: RunSpec, settings: Settings, engine: Engine,
@@ -280,7 +301,7 @@ def _work_left(desk: Desk) -> int:
 def print_table(results: list[RunResult]) -> None:
     head = (f"{'database':<11}{'workers':>8}{'offered':>10}{'messages':>10}{'replies':>9}"
             f"{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'intake/s':>10}"
-            f"{'msgs/claim':>13}{'limit/s':>9}{'ratio':>7}")
+            f"{'msgs/claim':>13}{'stmt/msg':>9}{'commit/msg':>11}{'limit/s':>9}{'ratio':>7}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -290,7 +311,8 @@ def print_table(results: list[RunResult]) -> None:
               f"{r.spec.messages:>10,}{r.replied:>9,}{r.per_second:>9,.0f}"
               f"{percentile(lat, 0.5):>9.1f}{percentile(lat, 0.99):>9.1f}"
               f"{(lat[-1] if lat else float('nan')):>9.1f}{intake_rate:>10,.0f}"
-              f"{r.per_claim:>13.1f}{r.limit:>9,.0f}"
+              f"{r.per_claim:>13.1f}{r.statements / r.spec.messages:>9.2f}"
+              f"{r.commits / r.spec.messages:>11.2f}{r.limit:>9,.0f}"
               f"{(r.per_second / r.limit if r.limit else float('nan')):>7.2f}"
               + (f"  {r.note}" if r.note else ""))
 
