@@ -15,8 +15,8 @@ asserts a time; the script prints figures.
 
 Statements and commits per message are the workers' own (turns that found no work are not
 counted): statements are round trips apart from BEGIN/COMMIT; commits are explicit ones plus
-autocommitted writes (on PostgreSQL the outbox's claim, and each send's record, which does
-not wait for the disk).
+autocommitted writes (on PostgreSQL the outbox's claim, and each send's record); "waited" is
+the share of those commits that waited for the disk (a send's record on PostgreSQL does not).
 
 Each run is preceded by bench_limit's measure of the same row work through the raw driver in
 batches (on a fresh database of the same kind), so every msg/s is printed with its share of
@@ -138,6 +138,7 @@ class RunResult:
     per_claim: float  # messages triaged per claim statement (the batch that was won)
     statements: int = 0  # the workers' statements (each one round trip), BEGIN/COMMIT aside
     commits: int = 0  # the workers' commits: explicit ones and autocommitted writes
+    no_wait: int = 0  # of which committed without waiting for the disk (synchronous_commit)
     note: str = ""
     limit: float = 0.0  # msg/s of the same rows through the raw driver, measured just before
 
@@ -158,7 +159,7 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
     # A triage claim is one conditional UPDATE of triaged_at over a whole batch; messages
     # per claim shows how much of each batch a worker won.
     # Statements and commits: an autocommitted write counts as a commit of its own.
-    claims, statements, commits = [0], [0], [0]
+    claims, statements, commits, no_wait = [0], [0], [0], [0]
 
     def count_claims(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         statements[0] += 1
@@ -167,6 +168,8 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
         if (conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
                 and not statement.startswith("SELECT") and "UPDATE" in statement):
             commits[0] += 1
+            if "set_config(" in statement:  # synchronous_commit off for this one
+                no_wait[0] += 1
 
     def count_commit(_conn: Any) -> None:
         commits[0] += 1
@@ -176,15 +179,15 @@ def worker(index: int, db: Database, settings_path: str, batch: int, ready: Barr
     ready.wait()
     triaged = 0
     while not stop.is_set():
-        before = statements[0], commits[0]
+        before = statements[0], commits[0], no_wait[0]
         done = len(triage.run_once(desk, limit=batch))
         triaged += done
         done += len(outbox.run_once(desk, limit=batch))
         if not done:
             # An idle turn's look for work is not counted against the messages.
-            statements[0], commits[0] = before
+            statements[0], commits[0], no_wait[0] = before
             time.sleep(0.001)
-    out.put((index, desk.sends, claims[0], triaged, statements[0], commits[0]))
+    out.put((index, desk.sends, claims[0], triaged, statements[0], commits[0], no_wait[0]))
     engine.dispose()
 
 
@@ -217,10 +220,11 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     finally:
         stop.set()
     sends: list[tuple[str, int]] = []
-    claims = triaged = statements = commits = 0
+    claims = triaged = statements = commits = no_wait = 0
     for _ in procs:
         try:
-            _index, stamps, attempts, won, stated, committed = results.get(timeout=60)
+            _index, stamps, attempts, won, stated, committed, unwaited = results.get(
+                timeout=60)
         except queue.Empty:
             break
         sends.extend(stamps)
@@ -228,6 +232,7 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
         triaged += won
         statements += stated
         commits += committed
+        no_wait += unwaited
     for proc in procs:
         proc.join(timeout=30)
     engine.dispose()
@@ -240,7 +245,7 @@ def _run(spec: RunSpec, db: Database, workdir: Path) -> RunResult:
     note = "" if drained else "stalled: not every message was worked"
     return RunResult(spec, (drained or time.monotonic_ns()) / 1e9 - first / 1e9,
                      (intake_done - first) / 1e9, latencies, len(first_send),
-                     triaged / claims if claims else 0.0, statements, commits, note)
+                     triaged / claims if claims else 0.0, statements, commits, no_wait, note)
 
 
 def _feed_and_drain(spec: RunSpec, settings: Settings, engine: Engine,
@@ -301,7 +306,7 @@ def _work_left(desk: Desk) -> int:
 def print_table(results: list[RunResult]) -> None:
     head = (f"{'database':<11}{'workers':>8}{'offered':>10}{'messages':>10}{'replies':>9}"
             f"{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'intake/s':>10}"
-            f"{'msgs/claim':>13}{'stmt/msg':>9}{'commit/msg':>11}{'limit/s':>9}{'ratio':>7}")
+            f"{'msgs/claim':>13}{'stmt/msg':>9}{'commit/msg':>11}{'waited':>7}{'limit/s':>9}{'ratio':>7}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -312,7 +317,8 @@ def print_table(results: list[RunResult]) -> None:
               f"{percentile(lat, 0.5):>9.1f}{percentile(lat, 0.99):>9.1f}"
               f"{(lat[-1] if lat else float('nan')):>9.1f}{intake_rate:>10,.0f}"
               f"{r.per_claim:>13.1f}{r.statements / r.spec.messages:>9.2f}"
-              f"{r.commits / r.spec.messages:>11.2f}{r.limit:>9,.0f}"
+              f"{r.commits / r.spec.messages:>11.2f}"
+              f"{(r.commits - r.no_wait) / r.spec.messages:>7.2f}{r.limit:>9,.0f}"
               f"{(r.per_second / r.limit if r.limit else float('nan')):>7.2f}"
               + (f"  {r.note}" if r.note else ""))
 
