@@ -120,6 +120,8 @@ def test_a_capitalised_name_just_before_an_identifiers_label_is_a_full_name() ->
     # A company is not a person, and a title before the name is not part of it.
     assert mask("a.n. CV Maju Jaya rek BNI 0987654321") == "a.n. CV Maju Jaya rek BNI [REKENING]"
     assert mask("Pak Budi Santoso NIP 198611022014122001") == "Pak [NAMA] NIP [NIP]"
+    assert mask("satker Kemenag Kab Gowa NIP 198611022014122001") == (
+        "satker Kemenag Kab Gowa NIP [NIP]")
 
 
 def test_it_returns_findings_in_order_without_overlap() -> None:

@@ -83,11 +83,14 @@ _NAME = re.compile(
     rf"|(?:^|[.!?,]\s*)(?i:saya|sy|aku)\s+(?i:adalah\s+)?)"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
 )
-# A capitalised name just before the label of an identifier ("Ketua: Bambang Sutrisno, NIK ...",
-# "dr. Kadek Ayu Pradnyani NIP ...", "Darmawan Siregar HP ..."): the number names its holder.
+# A capitalised name just before the label of a personal identifier ("Ketua: Bambang Sutrisno,
+# NIK ...", "dr. Kadek Ayu Pradnyani NIP ...", "Darmawan Siregar HP ..."): the number names its
+# holder. Not after "di", "satker" and the like (a place or an office), nor before an account
+# (an account's holder is named by "a.n.", and a unit's name often comes before its account).
 _NAME_BEFORE_ID = re.compile(
-    rf"(?<![\w.])(?<!(?i:cv|pt|ud) )(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})\s*[,(:-]?\s*"
-    r"(?=(?i:nip|nik|npwp|ktp|hp|wa|telp|tlp|no\.?\s?hp|no\.?\s?rek|rek|rekening)\b)"
+    rf"(?<![\w.])(?<!\b(?i:cv|pt|ud|di|ke) )(?<!\b(?i:dari|pada) )(?<!\b(?i:satker) )"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})(?:\s*[,(:-]\s*|\s+)"
+    r"(?=(?i:nip|nik|npwp|ktp|hp|wa|telp|tlp|no\.?\s?hp)\b)"
 )
 _NOT_NAME_WORDS = frozenset(
     {"cv", "pt", "ud", "tbk", "koperasi", "satker", "kppn", "kanwil", "bank", "bri", "bni",
@@ -95,8 +98,11 @@ _NOT_NAME_WORDS = frozenset(
      "dari", "di", "yang", "pegawai", "operator", "rekanan", "penyedia", "kepala", "staf",
      "dinas", "kantor", "balai", "universitas", "pemda", "pemkab", "pemkot", "desa",
      "pak", "bu", "bpk", "ibu", "bapak", "sdr", "sdri", "mohon", "tolong", "ketua", "nama",
-     "no", "nomor", "dan", "atau", "dengan", "untuk", "utk", "ke", "rsud", "puskesmas"}
+     "no", "nomor", "dan", "atau", "dengan", "untuk", "utk", "ke", "rsud", "puskesmas",
+     "kab", "kabupaten", "kota", "kec", "kecamatan", "kel", "kelurahan", "prov", "provinsi"}
 )
+# Titles before a name, left out of it ("Pak Budi Santoso" is the name "Budi Santoso").
+_TITLES = frozenset({"pak", "bu", "bpk", "ibu", "bapak", "sdr", "sdri"})
 
 
 _NOT_DIGIT = re.compile(r"[^0-9]+")
@@ -299,7 +305,7 @@ def _addresses(text: str) -> Iterable[PiiFinding]:
 def _names(text: str) -> Iterable[PiiFinding]:
     for m in _NAME_BEFORE_ID.finditer(text):
         words = m.group("name").split()
-        while words and words[0].lower() in _NOT_NAME_WORDS:
+        while words and words[0].lower() in _TITLES:
             words.pop(0)
         if len(words) >= 2 and not any(w.lower() in _NOT_NAME_WORDS for w in words):
             end = m.end("name")
