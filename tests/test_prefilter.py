@@ -6,12 +6,13 @@ from hypothesis import strategies as st
 
 from socialdesk.rules import matcher as matcher_module
 from socialdesk.rules import normalize as normalize_module
+from socialdesk.rules import prefilter as prefilter_module
 from socialdesk.rules.assess import Triage
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.guard import INBOUND_TOPICS, OUTBOUND_TOPICS, Guard, fold
 from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import find_pii
-from socialdesk.rules.prefilter import any_search, gate, required_literals
+from socialdesk.rules.prefilter import Family, any_search, gate, required_literals
 
 GUARD = Guard.default()
 CLASSIFIER = Classifier.default()
@@ -131,3 +132,41 @@ def test_it_fires_the_same_rules_once_its_word_table_is_full(
     CLASSIFIER.matcher._single.clear()
     assert CLASSIFIER.classify(text) == expected
     assert len(CLASSIFIER.matcher._single) <= 3
+
+
+FAMILY_GATES = tuple(gate(p) for p in PATTERNS)
+
+
+def _tried(text: str) -> list[int]:
+    """The gates `Gated.search` would run a pattern for: every group has a literal in text."""
+    return [i for i, g in enumerate(FAMILY_GATES)
+            if all(any(s in text for s in group) for group in g.needs)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_a_family_tries_exactly_the_gates_whose_literals_occur(text: str) -> None:
+    family = Family(FAMILY_GATES)
+    assert family.passing(text) == _tried(text)
+    assert family.any_search(text) == any(p.search(text) for p in PATTERNS)
+
+
+def test_a_family_finds_literals_across_words_and_inside_them() -> None:
+    family = Family((gate(re.compile(r"\bdengan kata lain\b")), gate(re.compile(r"cair")),
+                     gate(re.compile(r"a\.n\. \w+")), gate(re.compile(r"\bup\b"))))
+    assert family.passing("jadi dengan kata lain boleh") == [0]
+    assert family.passing("dengan kata, lain") == []
+    assert family.passing("kapan pencairannya") == [1]
+    assert family.passing("transfer a.n. budi") == [2]
+    assert family.passing("dana up habis") == [3]
+    assert family.passing("mohon update") == [3]  # the literal is there; the pattern decides
+    assert not family.any_search("mohon update")
+
+
+def test_the_guard_reads_a_tuple_of_gates_as_one_family_from_its_second_use() -> None:
+    gates = (gate(re.compile(r"\bgaji\b.{0,20}\bnaik\b")), gate(re.compile(r"\btukin\b")))
+    assert any_search(gates, "kapan gaji naik")
+    assert isinstance(prefilter_module._families[id(gates)][1], type(None))
+    assert not any_search(gates, "gaji turun")
+    assert isinstance(prefilter_module._families[id(gates)][1], Family)
+    assert any_search(gates, "tukin bulan ini") and not any_search(gates, "naik gaji")

@@ -84,9 +84,172 @@ def gate(pattern: re.Pattern[str]) -> Gated:
     return Gated(pattern)
 
 
+class Family:
+    """Gated patterns whose literals are looked for together, word by word.
+
+    Testing each literal of each gate with `in` scans the text once per literal: a few
+    hundred scans per message for the rules and the guard. Most literals are made of word
+    characters only, and such a literal occurs in a text exactly when it occurs inside one of
+    the text's words (its runs of word characters). So a family works out once per distinct
+    word which of its literals the word holds (words repeat far more than texts do) and reads
+    a text as its set of words. A literal with other characters ("dengan kata lain",
+    " berlaku ", "a.n.") is indexed by its longest run of word characters, which any
+    occurrence has inside a word of the text; only when a word holds that run is the literal
+    itself tested with `in`. The gates whose every group then holds a literal found are
+    exactly the gates `Gated.search` would try: the same patterns run, and they alone decide.
+    """
+
+    __slots__ = ("_always", "_check", "_full", "_index", "_literals_of", "_memo", "_owners",
+                 "_short", "gates")
+
+    def __init__(self, gates: Sequence[Gated]) -> None:
+        self.gates = tuple(gates)
+        needs = [g.needs for g in self.gates]
+        # Bit `b` of a gate's mask is its group `b`; a gate is tried once all its bits are set.
+        self._full = tuple((1 << len(n)) - 1 for n in needs)
+        self._always = tuple(i for i, n in enumerate(needs) if not n)
+        owners: dict[str, dict[int, int]] = {}
+        for index, groups in enumerate(needs):
+            for bit, group in enumerate(groups):
+                for literal in group:
+                    mask = owners.setdefault(literal, {})
+                    mask[index] = mask.get(index, 0) | 1 << bit
+        self._owners = {lit: tuple(sorted(m.items())) for lit, m in owners.items()}
+        # A piece is a run of word characters to look for inside a word: a literal of word
+        # characters is its own piece, another literal is checked where its longest run is.
+        pieces: dict[str, list[str]] = {}
+        check: list[str] = []
+        for literal in sorted(owners):
+            runs = _WORD_RUN.findall(literal)
+            if not runs:
+                check.append(literal)
+            else:
+                pieces.setdefault(max(runs, key=len), []).append(literal)
+        self._check = tuple(check)
+        # Pieces of three or more characters are indexed by their rarest three; the rest are
+        # tested on each new word as they are.
+        index_: dict[str, list[str]] = {}
+        short: list[str] = []
+        for piece in pieces:
+            if len(piece) < 3:
+                short.append(piece)
+            else:
+                index_.setdefault(_rarest_trigram(piece), []).append(piece)
+        self._index = {k: tuple(v) for k, v in index_.items()}
+        self._short = tuple(short)
+        self._literals_of = {p: tuple(v) for p, v in pieces.items()}
+        self._memo: dict[str, tuple[tuple[tuple[int, int], ...], tuple[str, ...]]] = {}
+
+    def _word(self, word: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+        """What `word` holds: the gate bits of the word literals inside it, and the other
+        literals to test on the whole text."""
+        held = [p for p in self._short if p in word]
+        index = self._index
+        if len(word) >= 3:
+            for trigram in index.keys() & {word[i:i + 3] for i in range(len(word) - 2)}:
+                held.extend(p for p in index[trigram] if p in word)
+        merged: dict[int, int] = {}
+        others: list[str] = []
+        owners = self._owners
+        for piece in held:
+            for literal in self._literals_of[piece]:
+                if literal == piece:
+                    for i, bits in owners[literal]:
+                        merged[i] = merged.get(i, 0) | bits
+                else:
+                    others.append(literal)
+        found = (tuple(sorted(merged.items())), tuple(others))
+        memo = self._memo
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[word] = found
+        return found
+
+    def passing(self, text: str) -> list[int]:
+        """Indices (ascending) of the gates whose literals all occur in `text`."""
+        memo, full = self._memo, self._full
+        got: dict[int, int] = {}
+        others: set[str] = set(self._check)
+        for word in _words(text):
+            held = memo.get(word)
+            if held is None:
+                held = self._word(word)
+            for i, bits in held[0]:
+                got[i] = got.get(i, 0) | bits
+            if held[1]:
+                others.update(held[1])
+        if others:
+            owners = self._owners
+            for literal in others:
+                if literal in text:
+                    for i, bits in owners[literal]:
+                        got[i] = got.get(i, 0) | bits
+        out = [i for i, bits in got.items() if bits == full[i]]
+        if self._always:
+            out.extend(self._always)
+            out = sorted(set(out))
+        else:
+            out.sort()
+        return out
+
+    def any_search(self, text: str) -> bool:
+        gates = self.gates
+        return any(gates[i].pattern.search(text) is not None for i in self.passing(text))
+
+
+_MEMO_LIMIT = 50_000
+_WORD_RUN = re.compile(r"\w+")
+# Letters from the most to the least common in Indonesian text (others count as rare): a
+# piece is indexed under its three rarest letters in a row, so fewer words hold them.
+_COMMON = "aenirtsumkgldbhpoycjwfvzxq"
+_RARITY = {ch: rank for rank, ch in enumerate(_COMMON)}
+
+
+def _rarest_trigram(piece: str) -> str:
+    trigrams = [piece[i:i + 3] for i in range(len(piece) - 2)]
+    return max(trigrams, key=lambda t: (sum(_RARITY.get(ch, len(_COMMON)) for ch in t), t))
+
+
+# The words of the text last asked about: the guard reads one text for several topics.
+_last_words: tuple[str, frozenset[str]] = ("", frozenset())
+
+
+def _words(text: str) -> frozenset[str]:
+    """The distinct runs of word characters in `text`."""
+    global _last_words
+    last = _last_words
+    if last[0] is text:
+        return last[1]
+    words = frozenset(_WORD_RUN.findall(text))
+    _last_words = (text, words)
+    return words
+
+
+# Families for the gate tuples callers pass to `any_search`, keyed by the tuple's identity (the
+# tuple is kept, so its id cannot be reused). A tuple becomes a family on its second use, as
+# a gate reads its literals on its second use; until then, and for lists or past the limit,
+# the gates are tested one by one.
+_FAMILY_LIMIT = 256
+_families: dict[int, tuple[Sequence[Gated], Family | None]] = {}
+
+
 def any_search(gates: Sequence[Gated], text: str) -> bool:
-    """Whether any of `gates` matches; the same test as `Gated.search`, written out inline
-    because this runs for every pattern of every message."""
+    """Whether any of `gates` matches; the same test as `Gated.search` on each."""
+    if type(gates) is tuple:
+        entry = _families.get(id(gates))
+        if entry is not None and entry[0] is gates:
+            family = entry[1]
+            if family is None:
+                family = Family(gates)
+                _families[id(gates)] = (gates, family)
+            return family.any_search(text)
+        if len(_families) < _FAMILY_LIMIT:
+            _families[id(gates)] = (gates, None)
+    return search_each(gates, text)
+
+
+def search_each(gates: Sequence[Gated], text: str) -> bool:
+    """Whether any of `gates` matches, testing each gate's literals in turn."""
     for g in gates:
         needs = g._needs
         if needs is None:
