@@ -169,7 +169,7 @@ class Family:
         """Indices (ascending) of the gates whose literals all occur in `text`."""
         memo, full = self._memo, self._full
         got: dict[int, int] = {}
-        others: set[str] = set(self._check)
+        others: list[str] = list(self._check)
         for word in _words(text):
             held = memo.get(word)
             if held is None:
@@ -177,10 +177,10 @@ class Family:
             for i, bits in held[0]:
                 got[i] = got.get(i, 0) | bits
             if held[1]:
-                others.update(held[1])
+                others.extend(held[1])
         if others:
             owners = self._owners
-            for literal in others:
+            for literal in set(others):
                 if literal in text:
                     for i, bits in owners[literal]:
                         got[i] = got.get(i, 0) | bits
