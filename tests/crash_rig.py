@@ -32,6 +32,7 @@ from socialdesk.connectors.sandbox_network import (
     ScenarioMessage,
     Sent,
 )
+from socialdesk.desk.triage import ANSWERED_BEFORE
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
 from socialdesk.store.models import Account, Message, PollCursor, Reply
@@ -292,9 +293,15 @@ def tally(engine: Engine, network: SandboxNetwork, delivered: frozenset[str]) ->
                                 .where(Message.triaged_at.is_(None))) or 0
         states = Counter({str(s): int(n) for s, n in conn.execute(
             select(Reply.state, func.count()).group_by(Reply.state))})
-        needs = frozenset(str(p) for p in conn.scalars(
-            select(Message.platform_id).where(Message.action.is_not(None),
-                                              Message.action != "ignore")))
+        # A message whose author already had this canned reply and the holding reply is
+        # handed to a person with no reply at all (triage's conversation rule): no bot reply
+        # is owed. If triage queued one for it, that one must still go out.
+        first = {i for i in conn.scalars(select(Reply.message_id).where(
+            Reply.idempotency_key.like("message:%:first"))) if i is not None}
+        needs = frozenset(str(p) for i, p, rules in conn.execute(
+            select(Message.id, Message.platform_id, Message.rules)
+            .where(Message.action.is_not(None), Message.action != "ignore"))
+            if i in first or ANSWERED_BEFORE not in (rules or []))
         answered = Counter(str(p) for p in conn.scalars(
             select(Message.platform_id).join(Reply, Reply.message_id == Message.id)
             .where(Reply.idempotency_key.like("message:%:first"), Reply.state == "sent")))
