@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from socialdesk.rules.prefilter import Family, Gated, gate, search_each
+from socialdesk.rules.prefilter import Gated, gate, search_each
 from socialdesk.rules.ruleset import Rule
 
 WORDS, WITH, NOT = 0, 1, 2
@@ -38,10 +38,6 @@ class Matcher:
     """each pattern rule's index, gates, and whether it has a `with` and a `not`"""
     _single: dict[str, Hits] = field(default_factory=dict, init=False, repr=False,
                                      compare=False)
-    _family: list[tuple[Family, tuple[int, ...]] | None] = field(
-        default_factory=list, init=False, repr=False, compare=False)
-    """empty before the first text, [None] after it, then every pattern gate in one family
-    with the rule index of each gate"""
 
     @classmethod
     def build(cls, rules: Sequence[Rule]) -> Matcher:
@@ -86,10 +82,6 @@ class Matcher:
             ),
         )
 
-    def _build_family(self) -> tuple[Family, tuple[int, ...]]:
-        members = [(index, g) for index, gates, _, _ in self.pattern_plan for g in gates]
-        return Family([g for _, g in members]), tuple(index for index, _ in members)
-
     def _single_word(self, word: str) -> Hits:
         found: list[tuple[int, int]] = list(self.phrases.get(word, ()))
         for stem, index, slot in self.prefixes.get(word[:_BUCKET], ()):
@@ -131,38 +123,15 @@ class Matcher:
         candidates = {index for index, slot in found if slot == WORDS}
         # `with` and `not` are known from the word scan already: a pattern whose rule could
         # not fire anyway is not run.
-        state = self._family
-        if state and state[0] is None:
-            state[0] = self._build_family()
-        built = state[0] if state else None
-        if built is not None:
-            family, owner = built
-            gates, rules = family.gates, self.rules
-            for g in family.passing(text):
-                index = owner[g]
-                if index in candidates:
-                    continue
-                rule = rules[index]
-                if rule.with_ and (index, WITH) not in found:
-                    continue
-                if rule.not_ and (index, NOT) in found:
-                    continue
-                if gates[g].pattern.search(text) is not None:
-                    candidates.add(index)
-        else:
-            # The first text is read with each rule's own gates, as a command that classifies
-            # one text would: the family (which reads every pattern's literals) is built when a
-            # second text comes.
-            for index, gates_, has_with, has_not in self.pattern_plan:
-                if index in candidates:
-                    continue
-                if has_with and (index, WITH) not in found:
-                    continue
-                if has_not and (index, NOT) in found:
-                    continue
-                if search_each(gates_, text):
-                    candidates.add(index)
-            state.append(None)
+        for index, gates, has_with, has_not in self.pattern_plan:
+            if index in candidates:
+                continue
+            if has_with and (index, WITH) not in found:
+                continue
+            if has_not and (index, NOT) in found:
+                continue
+            if search_each(gates, text):
+                candidates.add(index)
         out: list[Rule] = []
         for index in sorted(candidates):
             rule = self.rules[index]
