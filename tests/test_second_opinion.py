@@ -12,7 +12,7 @@ import pytest
 
 from socialdesk.core.resources import SECOND_OPINION, default_path
 from socialdesk.core.settings import MODEL_BY_DEFAULT, SettingsError, parse_settings
-from socialdesk.rules.assess import REFUSE_SURE, Triage
+from socialdesk.rules.assess import REFUSE_SURE, RULES_SURE, SERVICE_OVERRULE, Triage
 from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features
 
 
@@ -74,8 +74,9 @@ def test_weights_of_another_format_or_shape_are_refused() -> None:
 def test_packaged_weights_load_name_their_training_data_and_judge_in_pure_python() -> None:
     model = SecondOpinion.load(default_path(SECOND_OPINION))
     files = {entry["file"] for entry in model.provenance["sets"]}
-    assert "incoming-a.jsonl" in files
-    assert not files & {"incoming-j.jsonl", "incoming-k.jsonl"}
+    assert {"incoming-a.jsonl", "incoming-j.jsonl", "incoming-k.jsonl"} <= files
+    # The round-4 untouched sets measure the model: it never learns from them.
+    assert not {f for f in files if f.startswith(("incoming-l", "incoming-m"))}
     opinions = model.judge("min akun sakti saya terblokir, minta reset password dong")
     assert set(opinions) == {"service", "action", "intent"}
     assert opinions["service"].label == "8"
@@ -139,3 +140,41 @@ def test_settings_without_a_model_key_use_the_packaged_weights_and_refuse_a_miss
     assert default == (default_path(SECOND_OPINION) if MODEL_BY_DEFAULT else None)
     with pytest.raises(SettingsError, match="model"):
         parse_settings({**db, "paths": {"model": "gone.json.gz"}}, "t", base_dir=tmp_path)
+
+
+def test_a_service_the_model_chooses_takes_the_item_a_fired_rule_names_within_it(
+        rules_only: Triage) -> None:
+    text = "akun sakti saya terblokir dan sp2d belum cair"
+    plain = rules_only.run(text, channel="twitter", kind="mention")
+    model = _model({"service": _head(["3", "8"], {"w:sp2d": [9.0, -9.0]})})
+    result = _with(rules_only, model).run(text, channel="twitter", kind="mention")
+    assert plain.service == "8"
+    assert (result.service, result.item) == ("3", "3.3")
+    assert "item:3.3" in result.rules
+    # A service no fired rule names an item of stays without one.
+    other = _model({"service": _head(["8", "12"], {"w:sp2d": [-9.0, 9.0]})})
+    assert _with(rules_only, other).run(text, channel="twitter", kind="mention").item is None
+
+
+def test_the_models_intent_replaces_the_rules_even_where_they_were_sure(
+        rules_only: Triage) -> None:
+    text = "gimana cara daftar akun SAKTI?"
+    plain = rules_only.run(text, channel="twitter", kind="mention")
+    model = _model({"intent": _head(["problem", "question"], {"w:sakti": [9.0, -9.0]})})
+    result = _with(rules_only, model).run(text, channel="twitter", kind="mention")
+    assert plain.confidence >= RULES_SURE
+    assert plain.intent == "question"
+    assert result.intent == "problem"
+    assert any(rule.startswith("model:intent=problem") for rule in result.rules)
+
+
+def test_a_sure_rules_service_yields_only_to_a_very_sure_model(rules_only: Triage) -> None:
+    text = "gimana cara daftar akun SAKTI?"
+    plain = rules_only.run(text, channel="twitter", kind="mention")
+    sure = _model({"service": _head(["3", "8"], {"w:sakti": [5.0, -5.0]})})
+    unsure = _model({"service": _head(["3", "8"], {"w:sakti": [0.3, -0.3]})})
+    assert plain.service == "8"
+    assert plain.confidence >= RULES_SURE
+    assert math.exp(0.6) / (1 + math.exp(0.6)) < SERVICE_OVERRULE
+    assert _with(rules_only, sure).run(text, channel="twitter", kind="mention").service == "3"
+    assert _with(rules_only, unsure).run(text, channel="twitter", kind="mention").service == "8"

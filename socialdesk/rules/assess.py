@@ -13,8 +13,10 @@ a person reads it (a missed complaint costs more than an agent's glance at noise
 The learned second opinion (socialdesk.rules.second_opinion), when configured, is heard after
 the rules and only where they are not sure: personal data in public and refusals the rules or
 the inbound guard found stand as they are; a service the rules found with a clear margin
-stands; otherwise the model's service, intent and action win when it is sure enough. A refusal
-that only the model sees is sent only when it is very sure, and goes to a person otherwise.
+yields only to a model that is very sure; otherwise the model's service, intent and action win
+when it is sure enough. A service the model chose takes the item that the rules which fired
+name within it. A refusal that only the model sees is sent only when it is very sure, and goes
+to a person otherwise.
 Every change the model makes is named in the message's rules ("model:action=escalate 0.91
 (sakti, reset, akun)"), so the decision can be read back.
 """
@@ -66,6 +68,12 @@ ACTION_SURE = 0.6
 REFUSE_SURE = 0.9
 # ... or when its action and intent heads agree on a refusal at this probability each.
 AGREED_SURE = 0.5
+# The model's service replaces even a sure rules' service at this probability: out of writer,
+# where both are that sure and disagree, the model is right more often.
+SERVICE_OVERRULE = 0.7
+# The model's intent (other than a refusal's) replaces the rules' at this probability, however
+# sure the rules were: out of writer, the model's intent is right more often than the rules'.
+INTENT_SURE = 0.4
 _KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
 _SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
 
@@ -101,6 +109,12 @@ class Triage:
         self.guard = guard
         self.catalog = catalog
         self.second_opinion = second_opinion
+        # The item each rule names, with its weight: a service the model chose takes the item
+        # the rules that fired point to most within it.
+        self._rule_items: dict[str, tuple[str, float]] = {
+            rule.id: (rule.item, rule.weight) for rule in classifier.ruleset.rules
+            if rule.item is not None and rule.item in catalog.items
+        }
 
     @classmethod
     def default(cls, model_path: Path | None = None) -> Triage:
@@ -141,8 +155,17 @@ class Triage:
         c = Classification(service=c.service, item=c.item, intent=intent,
                            confidence=confidence, rules=rules)
         if self.second_opinion is not None:
+            rules_service = c.service
             c, action = _second_look(c, action, self.second_opinion.judge(shared, words))
             confidence, rules = c.confidence, c.rules
+            # The model chose another service: the rules' item went with theirs, but a rule
+            # that fired may name an item of the model's service.
+            item = (self._item_within(c) if c.service != rules_service and c.service is not None
+                    else None)
+            if item is not None:
+                c = Classification(service=c.service, item=item, intent=c.intent,
+                                   confidence=c.confidence, rules=(*c.rules, f"item:{item}"))
+                rules = c.rules
         hours = owner = None
         if c.service is not None and c.service in self.catalog.services:
             item = c.item if c.item in self.catalog.items else None
@@ -154,6 +177,17 @@ class Triage:
             fulfilment_hours=hours, owner_unit=owner,
         )
 
+    def _item_within(self, c: Classification) -> str | None:
+        """The item of `c.service` that the rules which fired weigh most (None: no rule that
+        fired names an item of that service)."""
+        items, service = self.catalog.items, c.service
+        weights: dict[str, float] = {}
+        for rule_id in c.rules:
+            named = self._rule_items.get(rule_id)
+            if named is not None and items[named[0]].service_id == service:
+                weights[named[0]] = weights.get(named[0], 0.0) + named[1]
+        return max(weights, key=weights.__getitem__) if weights else None
+
 
 def _second_look(c: Classification, action: Action,
                  opinions: dict[str, Opinion]) -> tuple[Classification, Action]:
@@ -161,9 +195,11 @@ def _second_look(c: Classification, action: Action,
     service, item, intent = c.service, c.item, c.intent
     notes: list[str] = []
     said = opinions.get("service")
-    if said is not None and not (service is not None and c.confidence >= RULES_SURE):
+    if said is not None:
         guess = None if said.label == "none" else said.label
-        if said.probability >= SERVICE_SURE and guess != service:
+        needed = (SERVICE_OVERRULE if service is not None and c.confidence >= RULES_SURE
+                  else SERVICE_SURE)
+        if said.probability >= needed and guess != service:
             service, item = guess, None
             notes.append(said.describe("service"))
     said, why = opinions.get("action"), opinions.get("intent")
@@ -179,7 +215,7 @@ def _second_look(c: Classification, action: Action,
             change = intent not in REFUSAL_INTENTS and why.label in REFUSAL_INTENTS
         else:
             change = (intent not in REFUSAL_INTENTS and why.label not in REFUSAL_INTENTS
-                      and c.confidence < RULES_SURE and why.probability >= ACTION_SURE)
+                      and why.probability >= INTENT_SURE)
         if change:
             intent = INTENT_NAMES[why.label]
             notes.append(why.describe("intent"))
