@@ -11,8 +11,10 @@ A set of outgoing replies (rows with `expected` pass|disallowed and a `category`
 data/sets/replies-*.jsonl) is measured with the content guard instead: per kind, how many
 disallowed replies were blocked or held for review, and how many proper ones passed.
 `--model PATH` adds the learned second opinion (socialdesk/defaults/second_opinion.json.gz)
-to the triage column. `--aggregate` prints the summary lines only (for the untouched sets: no
-per-row output).
+to the triage column. The content guard is the desk's, with its learned second opinion
+(socialdesk/defaults/guard_opinion.json.gz) unless `--guard-model ''` leaves it to its rules
+(or `--guard-model PATH` names other weights). `--aggregate` prints the summary lines only
+(for the untouched sets: no per-row output).
 
 `--ids odd|even` keeps the rows whose id ends in an odd or even number: the holdout set
 (data/holdout.jsonl) is split that way into a half for tuning and a half that is only ever
@@ -178,8 +180,8 @@ def guard_verdict(guard: Guard, text: str, channel: str) -> tuple[str, tuple[str
     return str(name), tuple(v.reasons)
 
 
-def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool) -> None:
-    guard = Guard.default()
+def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool,
+                  guard: Guard) -> None:
     by_kind: dict[str, dict[str, int]] = {}
     proper = {"pass": 0, "review": 0, "block": 0}
     wrong: list[str] = []
@@ -214,16 +216,17 @@ def guard_figures(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool)
         print("\n".join(wrong))
 
 
-def abuse_as_reply(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool) -> None:
+def abuse_as_reply(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool,
+                   guard: Guard) -> None:
     """The guard run on incoming messages as if they were reply text (channel facebook, so
     X's length and link rules stay out): abusive messages (intent abuse) given an abuse
     reason, blocked or held, and clean ones given one (false alarms). A changed abuse lexicon
-    shows here first."""
-    guard = Guard.default()
-    caught = flagged = abusive = 0
+    shows here first. Messages the guard's learned second opinion holds are counted too."""
+    caught = flagged = abusive = by_model = 0
     wrong: list[str] = []
     for row in rows:
         _, reasons = guard_verdict(guard, row["text"], "facebook")
+        by_model += any(r.startswith("model:") for r in reasons)
         hit = any(r.removeprefix("unsure:") == "abusive" for r in reasons)
         if row["intent"] == "abuse":
             abusive += 1
@@ -235,6 +238,8 @@ def abuse_as_reply(rows: Sequence[dict[str, Any]], aggregate: bool, errors: bool
             wrong.append(f"  {row['id']}: {row['intent']} flagged {list(reasons)}")
     print(f"{'as reply text: abuse caught':32}{ratio(caught, abusive):>22}")
     print(f"{'as reply text: abuse false alarms':32}{ratio(flagged, len(rows) - abusive):>22}")
+    if guard.opinion is not None:
+        print(f"{'as reply text: held by the model':32}{ratio(by_model, len(rows)):>22}")
     if errors and not aggregate and wrong:
         print("\n".join(wrong))
 
@@ -260,12 +265,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="summary figures only, nothing about single rows")
     parser.add_argument("--model", type=Path, default=None,
                         help="triage with this second opinion (weights file) after the rules")
+    parser.add_argument("--guard-model", default=None,
+                        help="the content guard's second opinion: a weights file, or '' for "
+                             "the guard's rules alone (default: the packaged weights)")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     rows = select_ids(rows, args.ids)
+    # The desk's guard: with its learned second opinion unless told otherwise.
+    guard = (Guard.default() if args.guard_model is None
+             else Guard.load(model_path=args.guard_model or None))
     if rows and "expected" in rows[0]:
-        guard_figures(rows, args.aggregate, args.errors)
+        guard_figures(rows, args.aggregate, args.errors, guard)
         return 0
     find, pii_note = pii_finder()
     rule_preds, rule_rate = run_rules(rows, find)
@@ -284,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{key:32}{value:>22}{triage_figs[key]:>22}  {base_figs[key]:>34}")
     base_speed = "" if args.no_baseline else f"all four models, 5 folds: {base_rate:,.0f}/s"
     print(f"{'messages/second (one core)':32}{rule_rate:>22,.0f}{'':>22}  {base_speed:>34}")
-    abuse_as_reply(rows, args.aggregate, args.errors)
+    abuse_as_reply(rows, args.aggregate, args.errors, guard)
     if args.errors and not args.aggregate:
         print_errors(rows, triage_preds)
     return 0

@@ -226,6 +226,8 @@ class Settings:
     broadcast: BroadcastSettings = field(default_factory=BroadcastSettings)
     # The classifier's learned second opinion ([paths] model); None: the rules decide alone.
     model_path: Path | None = None
+    # The outbound guard's learned second opinion ([paths] guard_model); None: rules alone.
+    guard_model_path: Path | None = None
 
 
 class _Reader:
@@ -415,7 +417,8 @@ def parse_settings(
                              "postgresql+psycopg://USER@HOST/NAME")
     url = _anchor_sqlite(url, home)
     paths = root.table("paths")
-    paths.only("catalog", "rules", "replies", "guard", "lexicon", "digest_templates", "model")
+    paths.only("catalog", "rules", "replies", "guard", "lexicon", "digest_templates", "model",
+               "guard_model")
 
     def path(key: str, default: str) -> Path:
         if key not in paths.data:
@@ -474,8 +477,13 @@ def parse_settings(
         retention=_retention(root.table("retention")),
         broadcast=_broadcast(root.table("broadcast")),
         model_path=_model_path(paths, path),
+        guard_model_path=_guard_model_path(paths, path),
     )
 
+
+# The outbound guard's packaged second opinion (socialdesk/defaults/), used unless [paths]
+# guard_model says otherwise.
+GUARD_MODEL = "guard_opinion.json.gz"
 
 # Whether the packaged second opinion is used when [paths] names no model (data/README.md
 # says why: it is kept on only where it measured better on sets nobody tuned on).
@@ -487,6 +495,14 @@ def _model_path(paths: _Reader, path: Callable[[str, str], Path]) -> Path | None
     if "model" in paths.data:
         return None if paths.text("model", "") == "" else path("model", "")
     return default_path(resources.SECOND_OPINION) if MODEL_BY_DEFAULT else None
+
+
+def _guard_model_path(paths: _Reader, path: Callable[[str, str], Path]) -> Path | None:
+    """[paths] guard_model: a weights file, "" for the guard's rules alone, absent for the
+    packaged one (it only holds for review a reply the rules pass; it never blocks)."""
+    if "guard_model" in paths.data:
+        return None if paths.text("guard_model", "") == "" else path("guard_model", "")
+    return default_path(GUARD_MODEL)
 
 
 def _broadcast(r: _Reader) -> BroadcastSettings:

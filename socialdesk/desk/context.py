@@ -70,7 +70,7 @@ class _OnFirstUse(Generic[T]):
 def _load_guard(desk: Desk) -> Guard:
     from socialdesk.rules.guard import Guard
 
-    return Guard.load(desk.settings.guard_path)
+    return Guard.load(desk.settings.guard_path, model_path=desk.settings.guard_model_path)
 
 
 def _load_replies(desk: Desk) -> Replies:

@@ -12,26 +12,38 @@ personal data and links are still looked for in them. `check_inbound` gives tria
 a second opinion on what an incoming message asks for. Word lists live in config/guard.yaml;
 each pattern sits behind a test for the literal words it needs (socialdesk.rules.prefilter),
 which spares running most patterns on most messages without changing what they find.
+
+A learned second opinion (socialdesk.rules.second_opinion, one head "guard" trained by
+bench/train_guard_opinion.py on the reply sets) is heard last, and only on a reply the rules
+pass: when it gives the reply a probability of being disallowed of MODEL_THRESHOLD or more, the
+reply is held for review with a reason naming the model, its probability and the words that
+weighed most ("model:disallowed 0.81 (jadi, boleh, pasti)"). It never blocks and never lowers
+a verdict the rules gave.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from socialdesk.core.resources import GUARD, default_path
+from socialdesk.core.settings import GUARD_MODEL
 from socialdesk.core.vocab import UnknownPlatform, channel_of
 from socialdesk.core.yamlread import safe_load
 from socialdesk.rules.abuse import AbuseLexicon, LexiconError
+from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import Gated, any_search, gate
+from socialdesk.rules.second_opinion import PREFIX, SecondOpinion, weight_of
 from socialdesk.rules.types import PiiFinding, Verdict
 
 X_CHANNELS = frozenset({"twitter", "x"})  # is_x() in core.vocab says the same
@@ -39,6 +51,17 @@ OUTBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info", "abu
 INBOUND_TOPICS = ("interpretation", "unregulated_policy", "excluded_info")
 X_URL_WEIGHT = 23
 REVIEW_MARK = "unsure:"  # the prefix of a reason that asks for review rather than blocks
+# The second opinion's probability of "disallowed" at which it holds a reply the rules pass.
+# Chosen leaving one writer out over the six reply sets (bench/train_guard_opinion.py --lowo):
+# the model alone held 0.8 % of proper replies from writers it was not trained on (4 % of the
+# worst writer's), and caught 84 % of the disallowed content kinds (51 % of the worst's).
+MODEL_HEAD = "guard"
+MODEL_THRESHOLD = 0.8
+# The reply sets it learned from hold almost no reply under six words: on a shorter one its
+# probability rests on one or two words, and the rules decide alone.
+MODEL_MIN_WORDS = 6
+# `Guard.load(path)` with no `model_path`: the packaged weights.
+PACKAGED = "packaged"
 # Sentences (and clauses after "but") are read one by one for refusals.
 _CLAUSES = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:tapi|tetapi|namun|but|however)\b)")
 
@@ -133,6 +156,8 @@ class Guard:
     # Doubts that corroborate each other become a verdict: this many distinct review patterns
     # of one topic in one reply block it (0: review never blocks).
     block_after_doubts: int = 0
+    # The learned second opinion, heard only on a reply the rules pass (None: rules alone).
+    opinion: GuardOpinion | None = None
     # The same patterns behind their literal pre-checks, built once here rather than per call.
     _inbound_gates: Mapping[str, tuple[Gated, ...]] = field(
         init=False, repr=False, compare=False
@@ -152,23 +177,34 @@ class Guard:
         object.__setattr__(self, "_refusal_gates", tuple(gate(p) for p in self.refusals))
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Guard:
+    def load(cls, path: str | Path | None = None,
+             model_path: str | Path | None = PACKAGED) -> Guard:
+        """The rules in `path` (the packaged ones when None), with the second opinion whose
+        weights are in `model_path` (the packaged weights unless named; None: rules alone)."""
         path = default_path(GUARD) if path is None else path
         source = str(path)
         try:
             data = safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise GuardConfigError(f"{source}: cannot read guard rules: {exc}") from None
-        return cls.from_mapping(data, source, base=Path(path).parent)
+        opinion = None
+        if model_path is not None:
+            weights = default_path(GUARD_MODEL) if model_path == PACKAGED else Path(model_path)
+            try:
+                opinion = _load_opinion(weights.resolve())
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise GuardConfigError(f"{weights}: cannot read the guard's model: {exc}") from None
+        return cls.from_mapping(data, source, base=Path(path).parent, opinion=opinion)
 
     @classmethod
     def default(cls) -> Guard:
         return _default_guard()
 
     @classmethod
-    def from_mapping(cls, data: Any, source: str = "<guard>", base: Path | None = None) -> Guard:
+    def from_mapping(cls, data: Any, source: str = "<guard>", base: Path | None = None,
+                     opinion: GuardOpinion | None = None) -> Guard:
         """`base` is where a relative `abuse_lexicon` path is looked for (the packaged
-        defaults when the file is not there)."""
+        defaults when the file is not there); `opinion` is the learned second opinion."""
         if not isinstance(data, Mapping):
             raise GuardConfigError(f"{source}: top level must be a mapping")
         tlds = _strings(data, "link_tlds", source)
@@ -209,6 +245,7 @@ class Guard:
             abuse_ordinary=_phrases(_optional(data, "abuse_ordinary", source)),
             doubt_marks=frozenset(_optional(data, "doubt_marks", source)),
             block_after_doubts=_count(data, "block_after_doubts", source),
+            opinion=opinion,
         )
 
     # -- public checks --------------------------------------------------------------------------
@@ -316,7 +353,24 @@ class Guard:
             # The centre's WhatsApp is an official channel by the SLA but no go.id site, as
             # the policy asks: a supervisor decides.
             doubts.append(REVIEW_MARK + "link")
-        return Verdict("review", tuple(doubts)) if doubts else Verdict("pass")
+        if doubts:
+            return Verdict("review", tuple(doubts))
+        if self.opinion is not None:
+            doubt = self._model_doubt(visible)
+            if doubt is not None:
+                return Verdict("review", (doubt,))
+        return Verdict("pass")
+
+    def _model_doubt(self, visible: str) -> str | None:
+        """The second opinion's reason to hold a reply the rules pass, None when it has none."""
+        assert self.opinion is not None
+        words = tokens(visible)
+        if len(words) < MODEL_MIN_WORDS or self.opinion.probability(words) < MODEL_THRESHOLD:
+            return None
+        opinion = self.opinion.model.judge(visible, words)[MODEL_HEAD]
+        # Two classes: the features that raised "disallowed" are the ones it names.
+        named = ", ".join(f.split(":", 1)[1] for f in opinion.because)
+        return f"model:disallowed {opinion.probability:.2f} ({named})"
 
     def _grounds(self, gates: Sequence[Gated], read: str) -> int:
         """How many review patterns of one topic match at different places of the reply,
@@ -452,6 +506,55 @@ def _topics(
     if unknown:
         raise GuardConfigError(f"{source}: {key}: unknown topics {sorted(unknown)}")
     return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class GuardOpinion:
+    """The second opinion's "guard" head as one number per feature: how much more it weighs
+    for "disallowed" than for "pass". With two classes that margin decides, so the guard sums
+    floats where the packed rows would sum every class; the model itself explains a hold."""
+
+    model: SecondOpinion
+    words: Mapping[str, float]
+    pairs: Mapping[tuple[str, str], float]
+    prefixes: Mapping[str, float]
+    bias: float
+
+    @classmethod
+    def of(cls, model: SecondOpinion) -> GuardOpinion:
+        head = model.heads.get(MODEL_HEAD)
+        if head is None or set(head.classes) != {"disallowed", "pass"}:
+            raise ValueError(f"no {MODEL_HEAD!r} head with classes disallowed and pass")
+        bad, good = head.classes.index("disallowed"), head.classes.index("pass")
+
+        def margin(row: int) -> float:
+            return weight_of(row, head.start + bad) - weight_of(row, head.start + good)
+
+        return cls(model,
+                   {k: margin(r) for k, r in model.words.items()},
+                   {k: margin(r) for k, r in model.pairs.items()},
+                   {k: margin(r) for k, r in model.prefixes.items()},
+                   head.intercept[bad] - head.intercept[good])
+
+    def probability(self, words: Sequence[str]) -> float:
+        """p(disallowed) of normalized `words`, as the model's own scoring gives it."""
+        distinct = set(words)
+        known = [m for m in map(self.words.get, distinct) if m is not None]
+        known += [m for m in map(self.pairs.get, set(pairwise(words)))
+                  if m is not None]
+        known += [m for m in map(self.prefixes.get,
+                                 {w[:PREFIX] for w in distinct if len(w) > PREFIX})
+                  if m is not None]
+        score = self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
+        if score < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-score))
+
+
+@cache
+def _load_opinion(path: Path) -> GuardOpinion:
+    """One model per weights file and process: every guard loaded with it shares it."""
+    return GuardOpinion.of(SecondOpinion.load(path))
 
 
 @cache

@@ -68,6 +68,11 @@ def _field(packed: int, column: int) -> float:
     return (((packed >> (column * FIELD_BITS)) & MASK) - BIAS) / SCALE
 
 
+def weight_of(packed: int, column: int) -> float:
+    """The weight in `column` of a packed feature row (SecondOpinion.words, pairs, prefixes)."""
+    return _field(packed, column)
+
+
 class Opinion(NamedTuple):
     """One head's decision: the class and its probability. `because` names the features that
     argued for the class the most; it is worked out only when asked (most opinions are not

@@ -1,0 +1,189 @@
+"""Train the outbound guard's learned second opinion and export its weights for pure-Python scoring.
+
+One head ("guard", classes disallowed / pass): a logistic regression over the features of
+socialdesk.rules.second_opinion.features (normalized words, word pairs, word beginnings),
+binary and l2-normalised per reply, the same machinery and weights format as the classifier's
+second opinion. It learns the content kinds only (interpretation, unregulated_policy,
+excluded_info, abuse) against proper replies: personal data, links and length are the rules'
+own (exact checks a bag of words cannot do), so those rows are left out of training. The
+weights of the features seen in at least two replies are written, rounded, to one gzip'd JSON
+file with the training data's provenance (file names, row counts and SHA-256 of each file).
+
+    .venv/bin/python bench/train_guard_opinion.py [--out PATH] [--lowo] [FILE.jsonl ...]
+
+FILEs default to the reply sets this project may train on (replies-r to replies-w, one writer
+each). `--lowo` measures first, leaving one file (one writer) out at a time: the model is
+trained on the other files and the held-out one is judged by the model alone and by the rules
+with the model (a reply the rules pass is held for review when p(disallowed) >= theta), for
+several theta. The rules were tuned on all these files, so the model-alone figures are the
+honest estimate of what the model adds on writers nobody tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from socialdesk.rules.normalize import tokens  # noqa: E402
+from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # noqa: E402
+
+DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl" for w in "rstuvw")
+DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
+HEAD = "guard"
+CONTENT_KINDS = frozenset({"interpretation", "unregulated_policy", "excluded_info", "abuse"})
+C = 8.0
+MIN_DF = 2
+DIGITS = 3
+# No intercept: a reply with no known words is even odds, not held by the prior alone.
+INTERCEPT = False
+THETAS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [row for row in rows if "expected" in row]
+
+
+def trainable(row: dict[str, Any]) -> bool:
+    return row["expected"] == "pass" or row.get("category") in CONTENT_KINDS
+
+
+def train(rows: Sequence[dict[str, Any]], provenance: dict[str, Any]) -> dict[str, Any]:
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
+    rows = [row for row in rows if trainable(row)]
+    docs = [features(tokens(row["text"])) for row in rows]
+    vectorizer = CountVectorizer(analyzer=lambda doc: doc, binary=True, min_df=MIN_DF)
+    x = normalize(vectorizer.fit_transform(docs))
+    vocabulary = vectorizer.get_feature_names_out()
+    y = ["pass" if row["expected"] == "pass" else "disallowed" for row in rows]
+    model = LogisticRegression(C=C, max_iter=3000, fit_intercept=INTERCEPT).fit(x, y)
+    classes = [str(c) for c in model.classes_]
+    # scikit-learn keeps one row for two classes (the second's score)
+    coef = model.coef_[0]
+    intercept = float(model.intercept_[0]) if INTERCEPT else 0.0
+    weights = {
+        str(f): [round(-float(w), DIGITS), round(float(w), DIGITS)]
+        for f, w in zip(vocabulary, coef, strict=True)
+        if abs(float(w)) >= 10 ** -DIGITS
+    }
+    head = {"classes": classes,
+            "intercept": [round(-intercept, DIGITS), round(intercept, DIGITS)],
+            "weights": weights}
+    return {"format": FORMAT, "provenance": provenance, "heads": {HEAD: head}}
+
+
+def provenance(paths: Sequence[Path], counts: Sequence[int]) -> dict[str, Any]:
+    return {
+        "trained_by": "bench/train_guard_opinion.py",
+        "label": "disallowed (" + ", ".join(sorted(CONTENT_KINDS)) + ") vs pass",
+        "C": C, "min_df": MIN_DF, "intercept": INTERCEPT,
+        "used_by": "socialdesk/rules/guard.py (MODEL_THRESHOLD, MODEL_MIN_WORDS)",
+        "sets": [{"file": p.name, "rows": n,
+                  "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                 for p, n in zip(paths, counts, strict=True)],
+    }
+
+
+def disallowed_probability(model: SecondOpinion, text: str) -> float:
+    """p(disallowed) as the guard hears it: 0 for a reply too short for the model."""
+    from socialdesk.rules.guard import MODEL_MIN_WORDS
+
+    words = tokens(text)
+    if len(words) < MODEL_MIN_WORDS:
+        return 0.0
+    opinion = model.judge(text, words)[HEAD]
+    return opinion.probability if opinion.label == "disallowed" else 1.0 - opinion.probability
+
+
+def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
+    from socialdesk.rules.guard import Guard
+
+    guard = Guard.default()
+    pooled: dict[float, list[int]] = {t: [0] * 6 for t in THETAS}
+    print("held-out writer, theta: model alone holds disallowed (content kinds) / proper; "
+          "rules + model hold-or-block disallowed / pass proper")
+    for held, rows in sets.items():
+        rest = [row for path, part in sets.items() if path != held for row in part]
+        model = SecondOpinion.from_dict(train(rest, {}))
+        rules = [guard.check_outbound(row["text"], channel=row["channel"]).verdict
+                 for row in rows]
+        probs = [disallowed_probability(model, row["text"]) for row in rows]
+        bad = [i for i, row in enumerate(rows) if row["expected"] != "pass"]
+        content = [i for i in bad if rows[i].get("category") in CONTENT_KINDS]
+        good = [i for i, row in enumerate(rows) if row["expected"] == "pass"]
+        rules_held = sum(rules[i] != "pass" for i in bad)
+        rules_passed = sum(rules[i] == "pass" for i in good)
+        print(f"{held.stem}: rules alone hold-or-block {rules_held}/{len(bad)}, "
+              f"pass {rules_passed}/{len(good)} proper")
+        for t in THETAS:
+            m_bad = sum(probs[i] >= t for i in bad)
+            m_content = sum(probs[i] >= t for i in content)
+            m_good = sum(probs[i] >= t for i in good)
+            held_both = sum(rules[i] != "pass" or probs[i] >= t for i in bad)
+            passed_both = sum(rules[i] == "pass" and probs[i] < t for i in good)
+            for k, v in enumerate((m_bad, m_content, m_good, held_both, passed_both, 0)):
+                pooled[t][k] += v
+            print(f"  theta {t:.2f}: model alone {_pct(m_bad, len(bad))} of disallowed "
+                  f"({_pct(m_content, len(content))} of content kinds), "
+                  f"{_pct(m_good, len(good))} of proper held; rules + model "
+                  f"{_pct(held_both, len(bad))} held-or-blocked, "
+                  f"{_pct(passed_both, len(good))} proper passed", flush=True)
+    every = [row for part in sets.values() for row in part]
+    n_bad = sum(row["expected"] != "pass" for row in every)
+    n_content = sum(row.get("category") in CONTENT_KINDS for row in every
+                    if row["expected"] != "pass")
+    n_good = len(every) - n_bad
+    print("all writers pooled:")
+    for t in THETAS:
+        m_bad, m_content, m_good, held_both, passed_both, _ = pooled[t]
+        print(f"  theta {t:.2f}: model alone {_pct(m_bad, n_bad)} of disallowed "
+              f"({_pct(m_content, n_content)} of content kinds), "
+              f"{_pct(m_good, n_good)} of proper held; rules + model "
+              f"{_pct(held_both, n_bad)} held-or-blocked, {_pct(passed_both, n_good)} "
+              f"proper passed")
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{100 * k / n:5.1f} % ({k}/{n})" if n else "n/a"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_SETS))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--lowo", action="store_true",
+                        help="measure leaving one file out at a time, then train and export")
+    parser.add_argument("--no-export", action="store_true", help="measure only")
+    args = parser.parse_args(argv)
+    sets = {path: load(path) for path in args.files}
+    if args.lowo:
+        leave_one_out(sets)
+    if args.no_export:
+        return 0
+    rows = [row for part in sets.values() for row in part]
+    model = train(rows, provenance(list(sets), [len(part) for part in sets.values()]))
+    with gzip.open(args.out, "wt", encoding="utf-8") as f:
+        json.dump(model, f, ensure_ascii=False, separators=(",", ":"))
+    size = len(model["heads"][HEAD]["weights"])
+    print(f"{sum(map(trainable, rows))} of {len(rows)} replies from {len(sets)} files -> "
+          f"{args.out} ({args.out.stat().st_size:,} bytes; {size} features)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
