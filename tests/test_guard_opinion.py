@@ -149,3 +149,17 @@ def test_the_training_script_exports_weights_the_guard_loads(tmp_path: Path) -> 
     # Personal data is the rules' job: its words are not learned.
     assert "w:pribadi" not in data["heads"][MODEL_HEAD]["weights"]
     assert model.judge("kakak pasti boleh mencairkan")[MODEL_HEAD].label == "disallowed"
+
+
+def test_the_guard_command_follows_the_settings_guard_model(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from socialdesk.cli import main
+
+    def verdict(settings: str) -> str:
+        config = tmp_path / "socialdesk.toml"
+        config.write_text(settings, encoding="utf-8")
+        main(["--config", str(config), "guard", "--channel", "facebook", LICENCE])
+        return capsys.readouterr().out
+
+    assert "model:disallowed" in verdict("")
+    assert "model:disallowed" not in verdict('[paths]\nguard_model = ""\n')

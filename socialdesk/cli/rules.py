@@ -173,7 +173,9 @@ def run_classify(args: argparse.Namespace) -> int:
     # The rules, guard, catalog and lexicon the settings name, as the desk itself uses them.
     settings = settings_from(args)
     triage = Triage.load(catalog=load_catalog(settings.catalog_path),
-                         rules_dir=settings.rules_dir, guard=Guard.load(settings.guard_path),
+                         # Triage reads incoming text: the outgoing second opinion is not asked.
+                         rules_dir=settings.rules_dir,
+                         guard=Guard.load(settings.guard_path, model_path=None),
                          lexicon_dir=settings.lexicon_dir)
 
     def one(rec: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +202,8 @@ def run_guard(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     from socialdesk.rules.guard import Guard
 
-    guard = Guard.load(settings_from(args).guard_path)
+    settings = settings_from(args)
+    guard = Guard.load(settings.guard_path, model_path=settings.guard_model_path)
     blocked: list[Any] = []
 
     def one(rec: dict[str, Any]) -> dict[str, Any]:
