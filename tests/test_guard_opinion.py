@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from socialdesk.core.resources import default_path
-from socialdesk.core.settings import GUARD_MODEL, SettingsError, parse_settings
+from socialdesk.core.resources import GUARD_MODEL, default_path
+from socialdesk.core.settings import SettingsError, parse_settings
 from socialdesk.rules.guard import (
     MODEL_HEAD,
     MODEL_MIN_WORDS,

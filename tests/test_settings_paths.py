@@ -158,6 +158,7 @@ def test_init_writes_settings_here_and_the_database_in_the_state_directory(
     assert (home / "socialdesk.db").is_file()
     assert (work / "rules").is_dir() and (work / "guard.yaml").is_file()
     assert (work / "second_opinion.json.gz").is_file()
+    assert (work / "guard_opinion.json.gz").is_file()
     assert "set [paths] rules = 'rules'" in out.stdout
     package = Path(str(__import__("socialdesk").__file__)).parent
     assert not list(package.rglob("*.db")), "nothing is written inside the package"

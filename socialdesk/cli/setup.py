@@ -114,7 +114,7 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 # The editable kinds of default data, with the [paths] key each one is set by.
 EDITABLE = (("catalog", "catalog.yaml"), ("rules", "rules"), ("guard", "guard.yaml"),
             ("replies", "replies"), ("lexicon", "lexicon"),
-            ("model", "second_opinion.json.gz"))
+            ("model", "second_opinion.json.gz"), ("guard_model", "guard_opinion.json.gz"))
 
 
 def copy_defaults(folder: Path) -> list[str]:

@@ -20,6 +20,7 @@ REPLIES = "replies"
 LEXICON = "lexicon"
 DIGEST = "digest"
 SECOND_OPINION = "second_opinion.json.gz"
+GUARD_MODEL = "guard_opinion.json.gz"
 EXAMPLE_SETTINGS = "socialdesk.example.toml"
 
 

@@ -481,10 +481,6 @@ def parse_settings(
     )
 
 
-# The outbound guard's packaged second opinion (socialdesk/defaults/), used unless [paths]
-# guard_model says otherwise.
-GUARD_MODEL = "guard_opinion.json.gz"
-
 # Whether the packaged second opinion is used when [paths] names no model (data/README.md
 # says why: it is kept on only where it measured better on sets nobody tuned on).
 MODEL_BY_DEFAULT = True
@@ -502,7 +498,7 @@ def _guard_model_path(paths: _Reader, path: Callable[[str, str], Path]) -> Path 
     packaged one (it only holds for review a reply the rules pass; it never blocks)."""
     if "guard_model" in paths.data:
         return None if paths.text("guard_model", "") == "" else path("guard_model", "")
-    return default_path(GUARD_MODEL)
+    return default_path(resources.GUARD_MODEL)
 
 
 def _broadcast(r: _Reader) -> BroadcastSettings:

@@ -35,8 +35,7 @@ from typing import Any
 
 import yaml
 
-from socialdesk.core.resources import GUARD, default_path
-from socialdesk.core.settings import GUARD_MODEL
+from socialdesk.core.resources import GUARD, GUARD_MODEL, default_path
 from socialdesk.core.vocab import UnknownPlatform, channel_of
 from socialdesk.core.yamlread import safe_load
 from socialdesk.rules.abuse import AbuseLexicon, LexiconError
