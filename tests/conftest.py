@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,17 +25,14 @@ def _pg_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-@pytest.fixture(scope="session")
-def pg_schema_engine() -> Iterator[Engine]:
-    url = _pg_url()
-    if url is None:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
-    schema = f"sd_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def pg_schema(url: str, prefix: str = "sd_test") -> Iterator[Engine]:
+    """An engine on a PostgreSQL schema of its own, empty, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
     try:
         yield engine
     finally:
@@ -42,6 +40,16 @@ def pg_schema_engine() -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_engine() -> Iterator[Engine]:
+    url = _pg_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
+    with pg_schema(url) as engine:
+        upgrade(engine)
+        yield engine
 
 
 def _empty_tables(engine: Engine) -> None:

@@ -83,3 +83,17 @@ def make_rig(engine: Engine, tmp_path: Path, *, now: datetime = START,
     desk = Desk.from_settings(settings, now=clock, engine=engine, worker_id=worker_id)
     return Rig(desk, clock, network, settings)
 
+
+def send_thanks(rig: Rig, count: int) -> list[int]:
+    """Thanks from `count` writers, triaged at noon and answered by one outbox claim: the
+    ids of the replies sent and recorded, in the order the claim sent them."""
+    for n in range(count):
+        rig.say("sb-x", f"@haiDJPb terima kasih min #{n}", at=timedelta(hours=4, minutes=n),
+                author=f"warga_{n}")
+    rig.clock.set(START + timedelta(hours=4, minutes=30))
+    rig.poll_all()
+    triage.run_once(rig.desk)
+    outcomes = outbox.run_once(rig.desk)
+    assert [o.state for o in outcomes] == ["sent"] * count
+    assert len(rig.network.replies("sb-x")) == count
+    return [o.reply_id for o in outcomes]

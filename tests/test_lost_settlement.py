@@ -12,30 +12,15 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from socialdesk.connectors.sandbox import SandboxConnector
-from socialdesk.desk import outbox, triage
+from socialdesk.desk import outbox
 from socialdesk.store.models import Message, Reply
-from tests.desk_helpers import START, Rig, make_rig
+from tests.desk_helpers import START, Rig, make_rig, send_thanks
 
-NOON = START + timedelta(hours=4, minutes=30)
 
 
 @pytest.fixture
 def rig(engine: Engine, tmp_path: Path) -> Rig:
     return make_rig(engine, tmp_path)
-
-
-def _send_thanks(rig: Rig, count: int) -> list[int]:
-    """Replies sent and recorded, in the order one claim sent them."""
-    for n in range(count):
-        rig.say("sb-x", f"@haiDJPb terima kasih min #{n}", at=timedelta(hours=4, minutes=n),
-                author=f"warga_{n}")
-    rig.clock.set(NOON)
-    rig.poll_all()
-    triage.run_once(rig.desk)
-    outcomes = outbox.run_once(rig.desk)
-    assert [o.state for o in outcomes] == ["sent"] * count
-    assert len(rig.network.replies("sb-x")) == count
-    return [o.reply_id for o in outcomes]
 
 
 def _lose_settlement(rig: Rig, reply_id: int) -> str:
@@ -56,7 +41,7 @@ def _lose_settlement(rig: Rig, reply_id: int) -> str:
 
 def test_a_send_whose_outcome_the_database_lost_is_found_in_the_thread_not_sent_again(
         rig: Rig) -> None:
-    ids = _send_thanks(rig, 3)
+    ids = send_thanks(rig, 3)
     platform_id = _lose_settlement(rig, ids[-1])
     rig.clock.advance(outbox.STALE_AFTER + timedelta(minutes=1))
     assert [(o.reply_id, o.detail) for o in outbox.reconcile_stale(rig.desk)] == [
@@ -73,7 +58,7 @@ def test_a_send_whose_outcome_the_database_lost_is_found_in_the_thread_not_sent_
 
 def test_a_send_whose_outcome_the_database_lost_is_held_where_the_thread_cannot_be_searched(
         rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
-    ids = _send_thanks(rig, 2)
+    ids = send_thanks(rig, 2)
     _lose_settlement(rig, ids[-1])
     monkeypatch.setattr(SandboxConnector, "can_find_reply", lambda self, target: False)
     monkeypatch.setattr(SandboxConnector, "find_reply", lambda self, target, text: None)

@@ -7,7 +7,6 @@ dies while the server runs on still leaves only its first unrecorded send in dou
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,8 +18,8 @@ from socialdesk.desk import outbox, triage
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import current_revision, upgrade
 from socialdesk.store.models import Message, OutboxEpoch, Reply
-from tests.conftest import PG_ENV, _pg_url
-from tests.desk_helpers import START, Rig, make_rig
+from tests.conftest import PG_ENV, _pg_url, pg_schema
+from tests.desk_helpers import START, Rig, make_rig, send_thanks
 
 NOON = START + timedelta(hours=4, minutes=30)
 
@@ -28,20 +27,6 @@ NOON = START + timedelta(hours=4, minutes=30)
 @pytest.fixture
 def rig(engine: Engine, tmp_path: Path) -> Rig:
     return make_rig(engine, tmp_path)
-
-
-def _send_thanks(rig: Rig, count: int) -> list[int]:
-    """Replies sent and recorded by one claim, in the order it sent them."""
-    for n in range(count):
-        rig.say("sb-x", f"@haiDJPb terima kasih min #{n}", at=timedelta(hours=4, minutes=n),
-                author=f"warga_{n}")
-    rig.clock.set(NOON)
-    rig.poll_all()
-    triage.run_once(rig.desk)
-    outcomes = outbox.run_once(rig.desk)
-    assert [o.state for o in outcomes] == ["sent"] * count
-    assert len(rig.network.replies("sb-x")) == count
-    return [o.reply_id for o in outcomes]
 
 
 def _lose_outcomes(rig: Rig, reply_ids: list[int]) -> None:
@@ -73,7 +58,7 @@ def _reconcile(rig: Rig) -> list[tuple[int, str]]:
 @pytest.mark.postgres
 def test_after_a_crash_of_the_database_server_every_row_of_the_claim_is_looked_for(
         pg_rig: Rig) -> None:
-    ids = _send_thanks(pg_rig, 3)
+    ids = send_thanks(pg_rig, 3)
     _lose_outcomes(pg_rig, ids[1:])
     _server_crash(pg_rig)
     assert _reconcile(pg_rig) == [(ids[1], "reconcile: uncertain"),
@@ -84,7 +69,7 @@ def test_after_a_crash_of_the_database_server_every_row_of_the_claim_is_looked_f
 
 
 def test_a_dead_worker_leaves_only_its_first_unrecorded_send_in_doubt(rig: Rig) -> None:
-    ids = _send_thanks(rig, 3)
+    ids = send_thanks(rig, 3)
     _lose_outcomes(rig, ids[1:])
     assert _reconcile(rig) == [(ids[1], "reconcile: uncertain"),
                                (ids[2], "reconcile: not tried")]
@@ -112,7 +97,7 @@ def test_a_claim_after_a_crash_writes_a_new_token_and_stores_it(pg_rig: Rig) -> 
 @pytest.mark.postgres
 def test_an_outcome_that_did_not_wait_leaves_its_pooled_connection_waiting_again(
         pg_rig: Rig) -> None:
-    _send_thanks(pg_rig, 2)
+    send_thanks(pg_rig, 2)
     engine = pg_rig.desk.engine
     held = [engine.connect() for _ in range(max(1, engine.pool.checkedin()))]
     try:
@@ -140,18 +125,8 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
     url = _pg_url()
     if url is None:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    schema = f"sd_mig_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+    with pg_schema(url, "sd_mig") as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
