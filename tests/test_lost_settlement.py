@@ -14,8 +14,7 @@ from sqlalchemy import Engine, select, update
 from socialdesk.connectors.sandbox import SandboxConnector
 from socialdesk.desk import outbox
 from socialdesk.store.models import Message, Reply
-from tests.desk_helpers import START, Rig, make_rig, send_thanks
-
+from tests.desk_helpers import Rig, make_rig, send_thanks
 
 
 @pytest.fixture
