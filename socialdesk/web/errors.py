@@ -97,6 +97,9 @@ REASONS: Mapping[str, str] = {
 }
 PII_REASON = N_("personal data (%(kind)s)")
 DOUBT_REASON = N_("perhaps: %(reason)s")
+MODEL_REASON = N_("reads as not allowed to the learned check (%(percent)s %%; words: %(words)s)")
+# rules.guard's reason for a reply its learned second opinion holds.
+_MODEL = re.compile(r"model:disallowed (?P<p>[0-9.]+) \((?P<words>[^)]*)\)")
 
 
 def reason(code: str, _: Gettext) -> str:
@@ -105,6 +108,10 @@ def reason(code: str, _: Gettext) -> str:
         return _(DOUBT_REASON) % {"reason": reason(code[len("unsure:"):], _)}
     if code.startswith("pii:"):
         return _(PII_REASON) % {"kind": code[len("pii:"):].upper()}
+    model = _MODEL.fullmatch(code)
+    if model is not None:
+        return _(MODEL_REASON) % {"percent": round(100 * float(model["p"])),
+                                  "words": model["words"]}
     return _(REASONS[code]) if code in REASONS else code
 
 

@@ -66,10 +66,19 @@ def test_every_refusal_of_the_services_has_a_sentence_in_the_catalogue() -> None
 def test_every_error_sentence_and_guard_reason_is_translated() -> None:
     catalogue = translations("id")
     wanted = ([sentence for _shape, sentence in errors.RULES] + list(errors.REASONS.values())
-              + [errors.PII_REASON, errors.DOUBT_REASON, "This cannot be done:",
+              + [errors.PII_REASON, errors.DOUBT_REASON, errors.MODEL_REASON,
+                 "This cannot be done:",
                  "your role may not open this page",
                  "the form has expired: reload the page and try again"])
     assert [s for s in wanted if catalogue.gettext(s) == s] == []
+
+
+def test_the_guards_learned_check_is_told_in_words_with_its_words() -> None:
+    code = "model:disallowed 0.93 (memang, boleh, jadi)"
+    assert errors.reason(code, translations("en").gettext) == (
+        "reads as not allowed to the learned check (93 %; words: memang, boleh, jadi)")
+    assert errors.reason(code, translations("id").gettext) == (
+        "terbaca tidak layak oleh pemeriksa terlatih (93 %; kata: memang, boleh, jadi)")
 
 
 def test_a_message_no_rule_knows_is_still_shown_under_a_translated_lead_in() -> None:
