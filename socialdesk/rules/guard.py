@@ -29,7 +29,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from socialdesk.rules.abuse import AbuseLexicon, LexiconError
 from socialdesk.rules.normalize import tokens
 from socialdesk.rules.pii import find_pii
 from socialdesk.rules.prefilter import Gated, any_search, gate
-from socialdesk.rules.second_opinion import PREFIX, SecondOpinion, weight_of
+from socialdesk.rules.second_opinion import SecondOpinion, present, weight_of
 from socialdesk.rules.types import PiiFinding, Verdict
 
 X_CHANNELS = frozenset({"twitter", "x"})  # is_x() in core.vocab says the same
@@ -537,13 +536,7 @@ class GuardOpinion:
 
     def probability(self, words: Sequence[str]) -> float:
         """p(disallowed) of normalized `words`, as the model's own scoring gives it."""
-        distinct = set(words)
-        known = [m for m in map(self.words.get, distinct) if m is not None]
-        known += [m for m in map(self.pairs.get, set(pairwise(words)))
-                  if m is not None]
-        known += [m for m in map(self.prefixes.get,
-                                 {w[:PREFIX] for w in distinct if len(w) > PREFIX})
-                  if m is not None]
+        known = present(words, self.words, self.pairs, self.prefixes)
         score = self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
         if score < -30:
             return 0.0

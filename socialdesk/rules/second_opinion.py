@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from socialdesk.rules.normalize import tokens
 
@@ -29,6 +29,9 @@ FORMAT = 1
 # "dicairkan" stay apart, but "pencairan" and "pencairannya" meet.
 PREFIX = 5
 TOP_FEATURES = 3
+
+
+V = TypeVar("V")
 
 
 def features(words: Sequence[str]) -> list[str]:
@@ -177,11 +180,7 @@ class SecondOpinion:
             words = tokens(text)
         # The features of `features(words)`, each once, looked up by kind. A packed row is
         # never 0 (every field holds BIAS or more): unknown features drop out.
-        distinct = set(words)
-        known = list(filter(None, map(self.words.get, distinct)))
-        known += filter(None, map(self.pairs.get, set(pairwise(words))))
-        known += filter(None, map(self.prefixes.get,
-                                  {w[:PREFIX] for w in distinct if len(w) > PREFIX}))
+        known = present(words, self.words, self.pairs, self.prefixes)
         n = len(known)
         total = sum(known)
         offset = n * BIAS
@@ -193,6 +192,18 @@ class SecondOpinion:
         table = self.rows
         return {name: head.opinion(sums, scale, feats, table)
                 for name, head in self.heads.items()}
+
+
+def present(words: Sequence[str], by_word: Mapping[str, V],
+            by_pair: Mapping[tuple[str, str], V], by_prefix: Mapping[str, V]) -> list[V]:
+    """The values of `features(words)` found in tables keyed by kind (a word, two adjacent
+    words, a long word's first PREFIX letters), each feature once; unknown ones drop out."""
+    distinct = set(words)
+    found = [v for v in map(by_word.get, distinct) if v is not None]
+    found += [v for v in map(by_pair.get, set(pairwise(words))) if v is not None]
+    found += [v for v in map(by_prefix.get, {w[:PREFIX] for w in distinct if len(w) > PREFIX})
+              if v is not None]
+    return found
 
 
 class _Features(Sequence[str]):
