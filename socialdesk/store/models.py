@@ -46,6 +46,7 @@ from socialdesk.core.vocab import (
     TARGET_STATES,
     TICKET_STATES,
 )
+from socialdesk.store.reader import read_time
 
 
 def utcnow() -> datetime:
@@ -67,11 +68,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return read_time(value)  # as the shell's driver reads (store.reader)
 
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
