@@ -6,17 +6,24 @@ binary and l2-normalised per reply, the same machinery and weights format as the
 second opinion. It learns the content kinds only (interpretation, unregulated_policy,
 excluded_info, abuse) against proper replies: personal data, links and length are the rules'
 own (exact checks a bag of words cannot do), so those rows are left out of training. The
-weights of the features seen in at least two replies are written, rounded, to one gzip'd JSON
+weights of the features seen in at least two texts are written, rounded, to one gzip'd JSON
 file with the training data's provenance (file names, row counts and SHA-256 of each file).
 
-    .venv/bin/python bench/train_guard_opinion.py [--out PATH] [--lowo] [FILE.jsonl ...]
+Replies alone teach it that whatever does not sound like a desk reply is suspect: trained on
+them only, it held half of the ordinary incoming messages run through it as reply text. So the
+labelled incoming messages join the training at a small weight (INCOMING_WEIGHT each) as
+examples of ordinary talk that is not disallowed, except those labelled abuse, which count as
+disallowed at full weight.
 
-FILEs default to the reply sets this project may train on (replies-r to replies-w, one writer
-each). `--lowo` measures first, leaving one file (one writer) out at a time: the model is
-trained on the other files and the held-out one is judged by the model alone and by the rules
-with the model (a reply the rules pass is held for review when p(disallowed) >= theta), for
-several theta. The rules were tuned on all these files, so the model-alone figures are the
-honest estimate of what the model adds on writers nobody tuned on.
+    .venv/bin/python bench/train_guard_opinion.py [--out PATH] [--lowo]
+        [--incoming FILE.jsonl ...] [FILE.jsonl ...]
+
+FILEs default to the reply sets this project may train on (one writer each), `--incoming` to its
+labelled incoming sets. `--lowo` measures first, leaving one reply file (one writer) out at a
+time: the model is trained on the other files and the held-out one is judged by the model alone
+and by the rules with the model (the model holds a reply at p(disallowed) >= theta), for several
+theta. The rules were tuned on all these files, so the model-alone figures are the honest
+estimate of what the model adds on writers nobody tuned on.
 """
 
 from __future__ import annotations
@@ -37,11 +44,15 @@ sys.path.insert(0, str(ROOT))
 from socialdesk.rules.normalize import tokens  # noqa: E402
 from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # noqa: E402
 
-DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl" for w in "rstuvw")
+DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
+                     for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af"))
+DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
+                         for w in (*"abcefghijklmnop", "ae"))
+INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
 CONTENT_KINDS = frozenset({"interpretation", "unregulated_policy", "excluded_info", "abuse"})
-C = 8.0
+C = 16.0
 MIN_DF = 2
 DIGITS = 3
 # No intercept: a reply with no known words is even odds, not held by the prior alone.
@@ -55,23 +66,48 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [row for row in rows if "expected" in row]
 
 
+def load_incoming(path: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [row for row in rows if "intent" in row and "text" in row]
+
+
 def trainable(row: dict[str, Any]) -> bool:
     return row["expected"] == "pass" or row.get("category") in CONTENT_KINDS
 
 
-def train(rows: Sequence[dict[str, Any]], provenance: dict[str, Any]) -> dict[str, Any]:
+def examples(rows: Sequence[dict[str, Any]], incoming: Sequence[dict[str, Any]] = (),
+             ) -> tuple[list[str], list[str], list[float]]:
+    """Texts, labels and weights to learn from: the content kinds and proper replies at full
+    weight; incoming messages as ordinary talk (abuse as disallowed, at full weight)."""
+    texts, labels, weights = [], [], []
+    for row in rows:
+        if trainable(row):
+            texts.append(row["text"])
+            labels.append("pass" if row["expected"] == "pass" else "disallowed")
+            weights.append(1.0)
+    for row in incoming:
+        abusive = row.get("intent") == "abuse"
+        texts.append(row["text"])
+        labels.append("disallowed" if abusive else "pass")
+        weights.append(1.0 if abusive else INCOMING_WEIGHT)
+    return texts, labels, weights
+
+
+def train(rows: Sequence[dict[str, Any]], provenance: dict[str, Any],
+          incoming: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import normalize
 
     warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-    rows = [row for row in rows if trainable(row)]
-    docs = [features(tokens(row["text"])) for row in rows]
+    texts, y, weights = examples(rows, incoming)
+    docs = [features(tokens(text)) for text in texts]
     vectorizer = CountVectorizer(analyzer=lambda doc: doc, binary=True, min_df=MIN_DF)
     x = normalize(vectorizer.fit_transform(docs))
     vocabulary = vectorizer.get_feature_names_out()
-    y = ["pass" if row["expected"] == "pass" else "disallowed" for row in rows]
-    model = LogisticRegression(C=C, max_iter=3000, fit_intercept=INTERCEPT).fit(x, y)
+    model = LogisticRegression(C=C, max_iter=3000, fit_intercept=INTERCEPT).fit(
+        x, y, sample_weight=weights)
     classes = [str(c) for c in model.classes_]
     # scikit-learn keeps one row for two classes (the second's score)
     coef = model.coef_[0]
@@ -87,15 +123,23 @@ def train(rows: Sequence[dict[str, Any]], provenance: dict[str, Any]) -> dict[st
     return {"format": FORMAT, "provenance": provenance, "heads": {HEAD: head}}
 
 
-def provenance(paths: Sequence[Path], counts: Sequence[int]) -> dict[str, Any]:
+def provenance(paths: Sequence[Path], counts: Sequence[int],
+               incoming: Sequence[Path] = (), incoming_counts: Sequence[int] = (),
+               ) -> dict[str, Any]:
+    def described(paths: Sequence[Path], counts: Sequence[int]) -> list[dict[str, Any]]:
+        return [{"file": p.name, "rows": n,
+                 "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                for p, n in zip(paths, counts, strict=True)]
+
     return {
         "trained_by": "bench/train_guard_opinion.py",
         "label": "disallowed (" + ", ".join(sorted(CONTENT_KINDS)) + ") vs pass",
         "C": C, "min_df": MIN_DF, "intercept": INTERCEPT,
-        "used_by": "socialdesk/rules/guard.py (MODEL_THRESHOLD, MODEL_MIN_WORDS)",
-        "sets": [{"file": p.name, "rows": n,
-                  "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-                 for p, n in zip(paths, counts, strict=True)],
+        "incoming_weight": INCOMING_WEIGHT,
+        "used_by": "socialdesk/rules/guard.py (MODEL_THRESHOLD, MODEL_BLOCK_THRESHOLD, "
+                   "MODEL_MIN_WORDS)",
+        "sets": described(paths, counts),
+        "incoming_sets": described(incoming, incoming_counts),
     }
 
 
@@ -110,16 +154,18 @@ def disallowed_probability(model: SecondOpinion, text: str) -> float:
     return opinion.probability if opinion.label == "disallowed" else 1.0 - opinion.probability
 
 
-def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
-    from socialdesk.rules.guard import Guard
+def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
+                  incoming: Sequence[dict[str, Any]]) -> None:
+    from socialdesk.rules.guard import MODEL_BLOCK_THRESHOLD, MODEL_THRESHOLD, Guard
 
-    guard = Guard.default()
+    guard = Guard.load(model_path=None)
+    shipped = [0, 0, 0, 0]
     pooled: dict[float, list[int]] = {t: [0] * 6 for t in THETAS}
     print("held-out writer, theta: model alone holds disallowed (content kinds) / proper; "
           "rules + model hold-or-block disallowed / pass proper")
     for held, rows in sets.items():
         rest = [row for path, part in sets.items() if path != held for row in part]
-        model = SecondOpinion.from_dict(train(rest, {}))
+        model = SecondOpinion.from_dict(train(rest, {}, incoming))
         rules = [guard.check_outbound(row["text"], channel=row["channel"]).verdict
                  for row in rows]
         probs = [disallowed_probability(model, row["text"]) for row in rows]
@@ -130,6 +176,13 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
         rules_passed = sum(rules[i] == "pass" for i in good)
         print(f"{held.stem}: rules alone hold-or-block {rules_held}/{len(bad)}, "
               f"pass {rules_passed}/{len(good)} proper")
+        blocked = sum(rules[i] == "block" or probs[i] >= MODEL_BLOCK_THRESHOLD for i in bad)
+        wrongly = sum(rules[i] == "block" or probs[i] >= MODEL_BLOCK_THRESHOLD for i in good)
+        for k, v in enumerate((blocked, wrongly, len(bad), len(good))):
+            shipped[k] += v
+        print(f"  as shipped (review at {MODEL_THRESHOLD}, block at {MODEL_BLOCK_THRESHOLD}): "
+              f"disallowed blocked {_pct(blocked, len(bad))}, proper blocked "
+              f"{_pct(wrongly, len(good))}")
         for t in THETAS:
             m_bad = sum(probs[i] >= t for i in bad)
             m_content = sum(probs[i] >= t for i in content)
@@ -148,6 +201,8 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]]) -> None:
     n_content = sum(row.get("category") in CONTENT_KINDS for row in every
                     if row["expected"] != "pass")
     n_good = len(every) - n_bad
+    print(f"all writers pooled, as shipped: disallowed blocked {_pct(shipped[0], shipped[2])}, "
+          f"proper blocked {_pct(shipped[1], shipped[3])}")
     print("all writers pooled:")
     for t in THETAS:
         m_bad, m_content, m_good, held_both, passed_both, _ = pooled[t]
@@ -165,22 +220,29 @@ def _pct(k: int, n: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_SETS))
+    parser.add_argument("--incoming", nargs="*", type=Path, default=list(DEFAULT_INCOMING),
+                        help="incoming sets learned as ordinary talk (none: replies alone)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--lowo", action="store_true",
                         help="measure leaving one file out at a time, then train and export")
     parser.add_argument("--no-export", action="store_true", help="measure only")
     args = parser.parse_args(argv)
     sets = {path: load(path) for path in args.files}
+    talk = {path: load_incoming(path) for path in args.incoming}
+    incoming = [row for part in talk.values() for row in part]
     if args.lowo:
-        leave_one_out(sets)
+        leave_one_out(sets, incoming)
     if args.no_export:
         return 0
     rows = [row for part in sets.values() for row in part]
-    model = train(rows, provenance(list(sets), [len(part) for part in sets.values()]))
+    model = train(rows, provenance(list(sets), [len(part) for part in sets.values()],
+                                   list(talk), [len(part) for part in talk.values()]),
+                  incoming)
     with gzip.open(args.out, "wt", encoding="utf-8") as f:
         json.dump(model, f, ensure_ascii=False, separators=(",", ":"))
     size = len(model["heads"][HEAD]["weights"])
-    print(f"{sum(map(trainable, rows))} of {len(rows)} replies from {len(sets)} files -> "
+    print(f"{sum(map(trainable, rows))} of {len(rows)} replies from {len(sets)} files and "
+          f"{len(incoming)} incoming messages from {len(talk)} -> "
           f"{args.out} ({args.out.stat().st_size:,} bytes; {size} features)")
     return 0
 

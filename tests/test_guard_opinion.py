@@ -1,10 +1,12 @@
-"""The outbound guard's learned second opinion: it may hold for review a reply the rules pass,
-naming itself and its words, and does nothing else (never blocks, never lowers a verdict)."""
+"""The outbound guard's learned second opinion: it may hold or, when sure, block a reply the
+rules pass or hold, naming itself and its words; it never lowers a verdict and never touches a
+reply the rules block."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from socialdesk.core.resources import GUARD_MODEL, default_path
 from socialdesk.core.settings import SettingsError, parse_settings
 from socialdesk.rules.guard import (
+    MODEL_BLOCK_THRESHOLD,
     MODEL_HEAD,
     MODEL_MIN_WORDS,
     MODEL_THRESHOLD,
@@ -48,8 +51,10 @@ def test_the_packaged_guard_hears_the_packaged_model(with_model: Guard) -> None:
     assert with_model.opinion is not None
     provenance = with_model.opinion.model.provenance
     assert provenance["trained_by"] == "bench/train_guard_opinion.py"
-    assert {s["file"] for s in provenance["sets"]} == {
-        f"replies-{w}.jsonl" for w in "rstuvw"}
+    assert {s["file"] for s in provenance["sets"]} >= {
+        f"replies-{w}.jsonl" for w in "rstuvwxy"}
+    # Ordinary incoming talk is learned too, so that text unlike a desk reply is not suspect.
+    assert len(provenance["incoming_sets"]) >= 15
 
 
 def test_the_guards_margin_scoring_agrees_with_the_models_own(with_model: Guard) -> None:
@@ -62,40 +67,67 @@ def test_the_guards_margin_scoring_agrees_with_the_models_own(with_model: Guard)
         assert with_model.opinion.probability(words) == pytest.approx(expected, abs=1e-9)
 
 
-def test_a_reply_the_rules_pass_is_held_with_the_models_reason_and_words(
+def _leaning(tmp_path: Path, probability: float) -> Guard:
+    """A guard whose model gives every reply the same probability of being disallowed."""
+    half = math.log(probability / (1 - probability)) / 2
+    weights = _weights(tmp_path, {MODEL_HEAD: {
+        "classes": ["disallowed", "pass"], "intercept": [half, -half], "weights": {}}})
+    return Guard.load(model_path=weights)
+
+
+def test_a_reply_the_rules_pass_is_stopped_with_the_models_reason_and_words(
         with_model: Guard, rules_only: Guard) -> None:
     assert rules_only.check_outbound(LICENCE, channel="facebook").passed
     verdict = with_model.check_outbound(LICENCE, channel="facebook")
-    assert verdict.verdict == "review"
+    assert verdict.verdict != "pass"
     (reason,) = verdict.reasons
     assert reason.startswith("model:disallowed ")
     probability = float(reason.split()[1])
     assert MODEL_THRESHOLD <= probability <= 1.0
+    assert verdict.verdict == ("block" if probability >= MODEL_BLOCK_THRESHOLD else "review")
     words = reason[reason.index("(") + 1:reason.rindex(")")].split(", ")
     assert words and all(words)
 
 
-def test_a_model_sure_of_everything_never_blocks_nor_changes_a_rules_verdict(
+def test_a_model_in_doubt_holds_what_the_rules_pass_and_adds_its_reason_to_their_hold(
         tmp_path: Path, rules_only: Guard) -> None:
-    # Every word argues "disallowed" with all its weight: whatever the rules say stays.
-    sure = _weights(tmp_path, {MODEL_HEAD: {
-        "classes": ["disallowed", "pass"], "intercept": [9.0, -9.0], "weights": {}}})
-    guard = Guard.load(model_path=sure)
+    doubting = _leaning(tmp_path, (MODEL_THRESHOLD + MODEL_BLOCK_THRESHOLD) / 2)
+    assert doubting.check_outbound(LICENCE, channel="facebook").verdict == "review"
+    link = "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."
+    assert rules_only.check_outbound(link, channel="facebook").reasons == ("unsure:link",)
+    held = doubting.check_outbound(link, channel="facebook")
+    assert held.verdict == "review"
+    assert held.reasons[0] == "unsure:link"
+    assert held.reasons[1].startswith("model:disallowed")
+
+
+def test_a_model_below_its_threshold_changes_nothing(tmp_path: Path, rules_only: Guard) -> None:
+    calm = _leaning(tmp_path, MODEL_THRESHOLD / 2)
+    for text in (LICENCE, "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."):
+        assert calm.check_outbound(text, channel="facebook") == rules_only.check_outbound(
+            text, channel="facebook")
+
+
+def test_a_sure_model_blocks_what_the_rules_pass_or_hold_and_never_touches_their_block(
+        tmp_path: Path, rules_only: Guard) -> None:
+    # Every word argues "disallowed" with all its weight.
+    sure = _leaning(tmp_path, 0.9999)
     for text in (LICENCE, "Dasar bodoh, baca sendiri aturannya di forms.gle/abc ya.",
                  "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."):
         before = rules_only.check_outbound(text, channel="facebook")
-        after = guard.check_outbound(text, channel="facebook")
-        if before.passed:
-            assert after.verdict == "review"
-            assert after.reasons[0].startswith("model:disallowed")
-        else:
+        after = sure.check_outbound(text, channel="facebook")
+        if before.verdict == "block":
             assert after == before
+        else:
+            assert after.verdict == "block"
+            assert after.reasons[-1].startswith("model:disallowed")
+            # The rules' own doubts are kept as reasons, without the mark that asks for review.
+            assert after.reasons[:-1] == tuple(r.removeprefix("unsure:")
+                                               for r in before.reasons)
 
 
 def test_a_reply_too_short_for_the_model_is_left_to_the_rules(tmp_path: Path) -> None:
-    sure = _weights(tmp_path, {MODEL_HEAD: {
-        "classes": ["disallowed", "pass"], "intercept": [9.0, -9.0], "weights": {}}})
-    guard = Guard.load(model_path=sure)
+    guard = _leaning(tmp_path, 0.9999)
     short = "Baik Kak, kami cek."
     assert len(tokens(short)) < MODEL_MIN_WORDS
     assert guard.check_outbound(short, channel="facebook").passed

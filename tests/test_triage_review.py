@@ -15,7 +15,7 @@ from socialdesk.store.models import Message
 from tests.desk_helpers import START, Rig, make_rig
 
 NOON = timedelta(hours=4, minutes=30)
-UNSURE = "Sesuai ketentuan yang berlaku, satker Kakak dapat mengajukan dispensasi ke KPPN."
+UNSURE = "The current rules let your unit claim both days of the trip."
 
 
 @pytest.fixture

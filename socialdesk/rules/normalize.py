@@ -152,3 +152,14 @@ def tokens(text: str) -> list[str]:
 
 def normalize(text: str) -> str:
     return " ".join(tokens(text))
+
+
+_SLANG_WORD = re.compile(r"[a-z0-9]+")
+
+
+def formal_words(folded: str) -> str:
+    """Lower-case `folded` with each slang word replaced by its formal form, everything else
+    (punctuation, spacing, unknown words) kept where it was: "tdk dpt kami sampaikan, ya"
+    becomes "tidak dapat kami sampaikan, ya". For patterns written in formal words."""
+    slang = _lexicon().slang
+    return _SLANG_WORD.sub(lambda m: slang.get(m.group(0), m.group(0)), folded)

@@ -1,0 +1,46 @@
+"""Refusals in chat shorthand, with the refused thing put first, in English, or sending the
+question to the unit that decides, name what they refuse without giving it out (round 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialdesk.rules.guard import Guard
+from socialdesk.rules.normalize import formal_words
+
+RULES_ONLY = Guard.load(model_path=None)
+
+# Written for this test; each names an excluded or unregulated topic only to refuse it.
+REFUSALS = [
+    "Maaf Kak, data pembayaran rekanan lain tdk dpt kami bagikan ya.",
+    "Hasil pemeriksaan atas pegawai tersebut tidak kami sampaikan, Kak.",
+    "Soal besaran tunjangan tahun depan belum ada yang bisa kami sampaikan, Kak.",
+    "Whether your allowance will rise next year is not something we can comment on.",
+    "We can't speak about future changes to the payroll system.",
+    "Penerapan aturan itu pada kasus Bapak silakan ditanyakan ke unit kepegawaian Bapak.",
+]
+
+
+@pytest.mark.parametrize("text", REFUSALS)
+def test_a_refusal_that_names_its_topic_passes(text: str) -> None:
+    assert RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+@pytest.mark.parametrize("text", [
+    # The same topics given out, not refused.
+    "Data pembayaran rekanan lain: CV Maju dibayar 120 juta kemarin ya Kak.",
+    "Besaran tunjangan tahun depan naik 10 persen, Kak, tunggu saja.",
+    "Your allowance will rise next year, the new rule says so.",
+])
+def test_the_same_topic_given_out_is_still_stopped(text: str) -> None:
+    assert not RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+def test_a_clause_that_concludes_is_not_taken_for_a_pointer_to_the_unit() -> None:
+    text = "Jadi Bapak boleh mengambil cuti itu, silakan ditanyakan ke unit kepegawaian."
+    assert not RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+def test_slang_is_read_in_formal_words_with_punctuation_kept() -> None:
+    assert formal_words("tdk dpt kami sampaikan, ya.") == "tidak dapat kami sampaikan, ya."
+    assert formal_words("kode 123 ok").split()[1] == "123"
