@@ -189,3 +189,18 @@ def test_it_reads_the_signs_and_brackets_before_a_number(
     text: str, expected: list[tuple[str, int, int]]
 ) -> None:
     assert [(f.kind, f.start, f.end) for f in find_pii(text)] == expected
+
+
+def test_a_foreign_suppliers_iban_is_an_account_number_grouped_or_run_together() -> None:
+    # The standard example numbers of the IBAN registry (ISO 13616), valid check digits.
+    for text, iban in (("Please pay to IBAN DE89 3704 0044 0532 0130 00, thanks.",
+                        "DE89 3704 0044 0532 0130 00"),
+                       ("our account GB82WEST12345698765432 at the London branch",
+                        "GB82WEST12345698765432")):
+        [found] = find_pii(text)
+        assert found.kind == "account_number"
+        assert text[found.start:found.end] == iban
+
+
+def test_letters_and_digits_that_fail_the_iban_check_are_no_iban() -> None:
+    assert find_pii("kode batch GB82WEST12345698765433 di aplikasi") == []

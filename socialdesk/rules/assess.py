@@ -31,7 +31,7 @@ from pathlib import Path
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
-from socialdesk.rules.guard import Guard
+from socialdesk.rules.guard import REVIEW_MARK, Guard
 from socialdesk.rules.normalize import tokens, use_lexicon
 from socialdesk.rules.pii import pii_kinds
 from socialdesk.rules.second_opinion import Opinion, SecondOpinion
@@ -76,6 +76,8 @@ SERVICE_OVERRULE = 0.7
 INTENT_SURE = 0.4
 _KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
 _SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
+# Intents under which abusive language with no service is abuse without a request.
+_ABUSE_LIKE: frozenset[str] = frozenset({"abuse", "greeting", "thanks", "off_topic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,19 @@ class Triage:
                 c = Classification(service=c.service, item=item, intent=c.intent,
                                    confidence=c.confidence, rules=(*c.rules, f"item:{item}"))
                 rules = c.rules
+        if action == "ignore" and c.service is not None and c.intent not in _SILENT:
+            # The rules heard only an insult, the model a request about a service in it: a
+            # rude question is still a question.
+            action = decide(c, pii, kind=kind)
+        if (c.service is None and c.intent in _ABUSE_LIKE and action not in _KEPT
+                and action != "ignore" and self._abusive(text)):
+            # Abuse without a request: the classifier may read it as a greeting or noise, or
+            # the model may call it abuse while the rules' action still answers it. The
+            # guard's abuse words (every disguise and regional variant) are the evidence.
+            c = Classification(service=None, item=None, intent="abuse",
+                               confidence=max(c.confidence, GUARD_CONFIDENCE),
+                               rules=(*c.rules, "guard:abusive"))
+            action, confidence, rules = "ignore", c.confidence, c.rules
         hours = owner = None
         if c.service is not None and c.service in self.catalog.services:
             item = c.item if c.item in self.catalog.items else None
@@ -176,6 +191,12 @@ class Triage:
             confidence=min(1.0, max(0.0, confidence)), rules=rules,
             fulfilment_hours=hours, owner_unit=owner,
         )
+
+    def _abusive(self, text: str) -> bool:
+        """Whether the outbound guard finds abusive language in `text` (as if it were a
+        reply): its lexicon, disguises and insult patterns, on the rules alone."""
+        reasons = self.guard.check_outbound(text, channel="facebook").reasons
+        return "abusive" in reasons or REVIEW_MARK + "abusive" in reasons
 
     def _item_within(self, c: Classification) -> str | None:
         """The item of `c.service` that the rules which fired weigh most (None: no rule that
@@ -204,7 +225,7 @@ def _second_look(c: Classification, action: Action,
             notes.append(said.describe("service"))
     said, why = opinions.get("action"), opinions.get("intent")
     if said is not None and action not in _KEPT:
-        chosen = _model_action(said, why, c.intent)
+        chosen = _model_action(said, why, c.intent, service)
         if chosen is not None and chosen != action:
             action = chosen
             notes.append(said.describe("action"))
@@ -225,7 +246,8 @@ def _second_look(c: Classification, action: Action,
                           rules=c.rules + tuple(notes)), action
 
 
-def _model_action(said: Opinion, why: Opinion | None, intent: str) -> Action | None:
+def _model_action(said: Opinion, why: Opinion | None, intent: str,
+                  service: str | None) -> Action | None:
     """The action the model would take over the rules' (None: it is not sure enough)."""
     if said.label == "refuse":
         agreed = (why is not None and why.label in REFUSAL_INTENTS
@@ -235,8 +257,10 @@ def _model_action(said: Opinion, why: Opinion | None, intent: str) -> Action | N
         return "agent" if said.probability >= ACTION_SURE else None
     if said.probability < ACTION_SURE or said.label == "redirect_private":
         return None  # personal data is the finder's call alone
-    if said.label == "ignore" and intent not in _SILENT:
-        return None  # silence needs the rules' evidence (spam, abuse, noise), never a guess
+    if said.label == "ignore" and (intent not in _SILENT or service is not None):
+        # Silence needs the rules' evidence (spam, abuse, noise), never a guess; and a
+        # message about one of the services asks something, however rudely.
+        return None
     return _as_action(said.label)
 
 

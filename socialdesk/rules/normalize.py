@@ -104,6 +104,7 @@ def use_lexicon(directory: Path | None) -> None:
     lexicon = load_lexicon(directory)
     _active[:] = [lexicon]
     _memo.clear()
+    _formal_memo.clear()
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -154,12 +155,24 @@ def normalize(text: str) -> str:
     return " ".join(tokens(text))
 
 
-_SLANG_WORD = re.compile(r"[a-z0-9]+")
+_SLANG_SPLIT = re.compile(r"([a-z0-9]+)")
+# Replies repeat their sentences (templates, an agent's usual phrases): each distinct one is
+# put in formal words once.
+_formal_memo: dict[str, str] = {}
 
 
 def formal_words(folded: str) -> str:
     """Lower-case `folded` with each slang word replaced by its formal form, everything else
     (punctuation, spacing, unknown words) kept where it was: "tdk dpt kami sampaikan, ya"
     becomes "tidak dapat kami sampaikan, ya". For patterns written in formal words."""
-    slang = _lexicon().slang
-    return _SLANG_WORD.sub(lambda m: slang.get(m.group(0), m.group(0)), folded)
+    done = _formal_memo.get(folded)
+    if done is None:
+        slang = _lexicon().slang
+        parts = _SLANG_SPLIT.split(folded)
+        # Odd places hold the words, even places what lies between them.
+        parts[1::2] = [slang.get(w, w) for w in parts[1::2]]
+        done = "".join(parts)
+        if len(_formal_memo) >= _MEMO_LIMIT:
+            _formal_memo.clear()
+        _formal_memo[folded] = done
+    return done
