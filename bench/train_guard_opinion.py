@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from socialdesk.rules.guard import GuardOpinion  # noqa: E402
 from socialdesk.rules.normalize import tokens  # noqa: E402
 from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # noqa: E402
 
@@ -143,15 +144,16 @@ def provenance(paths: Sequence[Path], counts: Sequence[int],
     }
 
 
-def disallowed_probability(model: SecondOpinion, text: str) -> float:
-    """p(disallowed) as the guard hears it: 0 for a reply too short for the model."""
-    from socialdesk.rules.guard import MODEL_MIN_WORDS
+def disallowed_probability(opinion: GuardOpinion, text: str) -> float:
+    """p(disallowed) as the guard hears it: 0 for a reply too short for the model or too
+    unlike what it learned from."""
+    from socialdesk.rules.guard import MODEL_MIN_COVERAGE, MODEL_MIN_WORDS
 
     words = tokens(text)
     if len(words) < MODEL_MIN_WORDS:
         return 0.0
-    opinion = model.judge(text, words)[HEAD]
-    return opinion.probability if opinion.label == "disallowed" else 1.0 - opinion.probability
+    probability, coverage = opinion.weigh(words)
+    return probability if coverage >= MODEL_MIN_COVERAGE else 0.0
 
 
 def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
@@ -165,7 +167,7 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
           "rules + model hold-or-block disallowed / pass proper")
     for held, rows in sets.items():
         rest = [row for path, part in sets.items() if path != held for row in part]
-        model = SecondOpinion.from_dict(train(rest, {}, incoming))
+        model = GuardOpinion.of(SecondOpinion.from_dict(train(rest, {}, incoming)))
         rules = [guard.check_outbound(row["text"], channel=row["channel"]).verdict
                  for row in rows]
         probs = [disallowed_probability(model, row["text"]) for row in rows]

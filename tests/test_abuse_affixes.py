@@ -25,6 +25,8 @@ def lexicon() -> AbuseLexicon:
     ("dasar brengsek", "brengsek"),
     ("b4ngs4dnya", "bangsad"),
     ("edan kowe", "edan"),
+    # Two suffixes stacked on the stem.
+    ("kebiadabannya sudah keterlaluan", "biadab"),
 ])
 def test_it_finds_abuse_inside_affixes_and_new_spellings(lexicon: AbuseLexicon, text: str,
                                                          word: str) -> None:
@@ -65,6 +67,11 @@ def guard() -> Guard:
     "Seekor monyet di kebun binatang itu viral, Kak.",
     "Produk ini mengandung daging babi, Kak, mohon cek labelnya.",
     "Ayam penyet dan pempek memang enak, Kak.",
+    # Round 5: a mole, the animal beside other animals, its produce, a species name.
+    "Ciri yang Kakak sebut, tahi lalat di dagu, tidak kami catat di data mana pun.",
+    "Kami bukan dokter hewan, Kak: bawang memang berbahaya bagi anjing dan kucing.",
+    "Sertifikat halal memastikan produk tidak mengandung enzim babi, Kak.",
+    "Buku Homo Deus bisa Kakak pinjam di perpustakaan kami.",
 ])
 def test_an_animal_as_an_animal_is_no_abuse(guard: Guard, text: str) -> None:
     assert guard.check_outbound(text, channel="facebook").verdict == "pass"

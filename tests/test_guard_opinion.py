@@ -24,7 +24,7 @@ from socialdesk.rules.guard import (
     GuardConfigError,
 )
 from socialdesk.rules.normalize import tokens
-from socialdesk.rules.second_opinion import SecondOpinion
+from socialdesk.rules.second_opinion import SecondOpinion, features
 
 # Written for this test: a verdict on the reader's own case the rules' families do not know.
 LICENCE = "Unit Kakak memang boleh langsung mencairkan anggaran itu tanpa persetujuan siapa pun."
@@ -67,12 +67,27 @@ def test_the_guards_margin_scoring_agrees_with_the_models_own(with_model: Guard)
         assert with_model.opinion.probability(words) == pytest.approx(expected, abs=1e-9)
 
 
+LINK = "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."
+INSULT = "Dasar bodoh, baca sendiri aturannya di forms.gle/abc ya."
+SHORT = "Baik Kak, kami cek."
+
+
 def _leaning(tmp_path: Path, probability: float) -> Guard:
-    """A guard whose model gives every reply the same probability of being disallowed."""
+    """A guard whose model gives the replies of these tests the same probability of being
+    disallowed: it knows all their features, and none of them weighs."""
     half = math.log(probability / (1 - probability)) / 2
+    known = {f: [0.0, 0.0] for text in (LICENCE, LINK, INSULT, SHORT)
+             for f in features(tokens(text))}
     weights = _weights(tmp_path, {MODEL_HEAD: {
-        "classes": ["disallowed", "pass"], "intercept": [half, -half], "weights": {}}})
+        "classes": ["disallowed", "pass"], "intercept": [half, -half], "weights": known}})
     return Guard.load(model_path=weights)
+
+
+def test_the_model_stays_silent_on_text_unlike_anything_it_learned(tmp_path: Path) -> None:
+    sure = _leaning(tmp_path, 0.9999)
+    # Nothing of this is known to the model: the rules alone decide.
+    unknown = "Pertandingan sepak bola tadi malam berakhir imbang tanpa gol sama sekali."
+    assert sure.check_outbound(unknown, channel="facebook").passed
 
 
 def test_a_reply_the_rules_pass_is_stopped_with_the_models_reason_and_words(
@@ -93,9 +108,8 @@ def test_a_model_in_doubt_holds_what_the_rules_pass_and_adds_its_reason_to_their
         tmp_path: Path, rules_only: Guard) -> None:
     doubting = _leaning(tmp_path, (MODEL_THRESHOLD + MODEL_BLOCK_THRESHOLD) / 2)
     assert doubting.check_outbound(LICENCE, channel="facebook").verdict == "review"
-    link = "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."
-    assert rules_only.check_outbound(link, channel="facebook").reasons == ("unsure:link",)
-    held = doubting.check_outbound(link, channel="facebook")
+    assert rules_only.check_outbound(LINK, channel="facebook").reasons == ("unsure:link",)
+    held = doubting.check_outbound(LINK, channel="facebook")
     assert held.verdict == "review"
     assert held.reasons[0] == "unsure:link"
     assert held.reasons[1].startswith("model:disallowed")
@@ -103,7 +117,7 @@ def test_a_model_in_doubt_holds_what_the_rules_pass_and_adds_its_reason_to_their
 
 def test_a_model_below_its_threshold_changes_nothing(tmp_path: Path, rules_only: Guard) -> None:
     calm = _leaning(tmp_path, MODEL_THRESHOLD / 2)
-    for text in (LICENCE, "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."):
+    for text in (LICENCE, LINK):
         assert calm.check_outbound(text, channel="facebook") == rules_only.check_outbound(
             text, channel="facebook")
 
@@ -112,8 +126,7 @@ def test_a_sure_model_blocks_what_the_rules_pass_or_hold_and_never_touches_their
         tmp_path: Path, rules_only: Guard) -> None:
     # Every word argues "disallowed" with all its weight.
     sure = _leaning(tmp_path, 0.9999)
-    for text in (LICENCE, "Dasar bodoh, baca sendiri aturannya di forms.gle/abc ya.",
-                 "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."):
+    for text in (LICENCE, INSULT, LINK):
         before = rules_only.check_outbound(text, channel="facebook")
         after = sure.check_outbound(text, channel="facebook")
         if before.verdict == "block":
@@ -128,9 +141,8 @@ def test_a_sure_model_blocks_what_the_rules_pass_or_hold_and_never_touches_their
 
 def test_a_reply_too_short_for_the_model_is_left_to_the_rules(tmp_path: Path) -> None:
     guard = _leaning(tmp_path, 0.9999)
-    short = "Baik Kak, kami cek."
-    assert len(tokens(short)) < MODEL_MIN_WORDS
-    assert guard.check_outbound(short, channel="facebook").passed
+    assert len(tokens(SHORT)) < MODEL_MIN_WORDS
+    assert guard.check_outbound(SHORT, channel="facebook").passed
 
 
 def test_weights_without_the_guard_head_are_refused_by_name(tmp_path: Path) -> None:

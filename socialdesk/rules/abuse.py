@@ -29,7 +29,9 @@ _RUNS = re.compile(r"(.)\1+")
 # so that a stream of unique junk cannot grow it without end.
 _CACHE_MAX = 50_000
 # Affixes a word of abuse takes in speech: "bangsat-nya", "di-bego-in", "goblok-mu", "ke-tolol-an".
-_SUFFIXES = ("nya", "lah", "kah", "mu", "lu", "in", "an", "kan", "ne", "e", "deh", "sih", "tuh")
+_SUFFIXES = ("nya", "lah", "kah", "mu", "lu", "in", "an", "kan", "ne", "e", "deh", "sih", "tuh",
+             # stacked: "kebiadabannya", "dibegoinnya"
+             "annya", "kannya", "innya")
 _PREFIXES = ("di", "ke", "nge", "ng", "se", "pe", "ter")
 # Only stems this long are looked for inside affixes: shorter ones ("asu", "tai") sit inside
 # too many ordinary words.

@@ -194,6 +194,13 @@ class SecondOpinion:
                 for name, head in self.heads.items()}
 
 
+def feature_count(words: Sequence[str]) -> int:
+    """len(features(words)), without building the features' names."""
+    distinct = set(words)
+    return (len(distinct) + len(set(pairwise(words)))
+            + len({w[:PREFIX] for w in distinct if len(w) > PREFIX}))
+
+
 def present(words: Sequence[str], by_word: Mapping[str, V],
             by_pair: Mapping[tuple[str, str], V], by_prefix: Mapping[str, V]) -> list[V]:
     """The values of `features(words)` found in tables keyed by kind (a word, two adjacent
