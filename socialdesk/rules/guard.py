@@ -41,7 +41,7 @@ from socialdesk.core.yamlread import safe_load
 from socialdesk.rules.abuse import AbuseLexicon, LexiconError
 from socialdesk.rules.normalize import formal_words, tokens
 from socialdesk.rules.pii import find_pii
-from socialdesk.rules.prefilter import Gated, any_search, gate
+from socialdesk.rules.prefilter import Gated, Topics, any_search, gate
 from socialdesk.rules.second_opinion import SecondOpinion, feature_count, present, weight_of
 from socialdesk.rules.types import PiiFinding, Verdict
 
@@ -175,9 +175,13 @@ class Guard:
         init=False, repr=False, compare=False
     )
     _refusal_gates: tuple[Gated, ...] = field(init=False, repr=False, compare=False)
+    # The inbound gates read together: one pass over a message's words for all three topics.
+    _inbound_topics: Topics[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inbound_gates", _gated(self.inbound))
+        object.__setattr__(self, "_inbound_topics", Topics(
+            {t: self._inbound_gates[t] for t in INBOUND_TOPICS if t in self._inbound_gates}))
         object.__setattr__(self, "_outbound_gates", _gated(self.outbound))
         object.__setattr__(self, "_review_gates", _gated(self.review))
         object.__setattr__(self, "_refusal_gates", tuple(gate(p) for p in self.refusals))
@@ -266,9 +270,7 @@ class Guard:
     def check_inbound(self, text: str) -> list[str]:
         """Refusal reasons an incoming message asks for: interpretation,
         unregulated_policy, excluded_info (in that order, each at most once)."""
-        folded = fold(text)
-        gates = self._inbound_gates
-        return [t for t in INBOUND_TOPICS if any_search(gates[t], folded)]
+        return self._inbound_topics.found(fold(text))
 
     def links(self, text: str) -> list[Link]:
         found: list[Link] = []

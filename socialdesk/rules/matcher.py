@@ -4,7 +4,8 @@ Phrases of every rule sit in one dictionary keyed by the phrase itself; a messag
 once, so the cost does not grow with the number of rules. A run of words is extended only
 while it is still the beginning of some phrase (`partials`). Prefix phrases ("perbaik*") are
 bucketed by their first four letters. What a single word fires depends on the word alone, so
-it is worked out once per distinct word and remembered.
+it is worked out once per distinct word and remembered. The rules' patterns are read together
+(socialdesk.rules.prefilter.Topics): one pass over the words finds the few worth running.
 """
 
 from __future__ import annotations
@@ -12,18 +13,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
-from socialdesk.rules.prefilter import Gated, gate, search_each
+from socialdesk.rules.prefilter import Gated, Topics, gate
 from socialdesk.rules.ruleset import Rule
 
 WORDS, WITH, NOT = 0, 1, 2
 _BUCKET = 4
 _MEMO_LIMIT = 50_000
 Hits = tuple[tuple[int, int], ...]
+# A node of the phrase tree: the hits of the phrase that ends there, as bits (see Matcher), and
+# the nodes of its next words.
+Node = tuple[int, dict[str, "Node"]]
 
 
 @dataclass(frozen=True, slots=True)
 class Matcher:
+    """What a message's words hit is one integer: bit `i` says that a phrase of rule `i`'s
+    `words` occurs, bit `R + i` one of its `with`, bit `2R + i` one of its `not` (R rules).
+    A word's bits are worked out once and remembered; a text's are the union of its words'
+    and of the longer phrases found by walking a tree of them word by word."""
+
     rules: tuple[Rule, ...]
     phrases: dict[str, tuple[tuple[int, int], ...]]
     prefixes: dict[str, tuple[tuple[str, int, int], ...]]
@@ -36,8 +47,38 @@ class Matcher:
     pattern_gates: tuple[tuple[int, tuple[Gated, ...]], ...] = ()
     pattern_plan: tuple[tuple[int, tuple[Gated, ...], bool, bool], ...] = ()
     """each pattern rule's index, gates, and whether it has a `with` and a `not`"""
-    _single: dict[str, Hits] = field(default_factory=dict, init=False, repr=False,
-                                     compare=False)
+    _single: dict[str, int] = field(default_factory=dict, init=False, repr=False,
+                                    compare=False)
+    """the bits of each word seen"""
+    _tree: dict[str, Node] = field(init=False, repr=False, compare=False)
+    """the phrases of two or more words, by their first word"""
+    _patterns: Topics[int] = field(init=False, repr=False, compare=False)
+    """the pattern gates by rule index, read together"""
+    _all: int = field(init=False, repr=False, compare=False)
+    """one bit per rule"""
+    _with: int = field(init=False, repr=False, compare=False)
+    """the rules that have a `with`"""
+    _tried: int = field(init=False, repr=False, compare=False)
+    """the rules that have patterns"""
+
+    def __post_init__(self) -> None:
+        count = len(self.rules)
+        tree: dict[str, Node] = {}
+        for phrase, hits in self.phrases.items():
+            parts = phrase.split(" ")
+            if len(parts) < 2:
+                continue
+            level = tree
+            for part in parts[:-1]:
+                level = level.setdefault(part, (0, {}))[1]
+            bits, following = level.get(parts[-1], (0, {}))
+            level[parts[-1]] = (bits | _as_bits(hits, count), following)
+        object.__setattr__(self, "_tree", tree)
+        object.__setattr__(self, "_patterns", Topics(dict(self.pattern_gates)))
+        object.__setattr__(self, "_all", (1 << count) - 1)
+        object.__setattr__(self, "_with", sum(
+            1 << i for i, rule in enumerate(self.rules) if rule.with_))
+        object.__setattr__(self, "_tried", sum(1 << i for i, _ in self.pattern_gates))
 
     @classmethod
     def build(cls, rules: Sequence[Rule]) -> Matcher:
@@ -92,52 +133,72 @@ class Matcher:
                 found.append((index, slot))
         return tuple(found)
 
-    def hits(self, words: Sequence[str]) -> set[tuple[int, int]]:
-        """(rule index, slot) pairs whose phrases occur in `words`."""
-        found: set[tuple[int, int]] = set()
-        phrases, partials, single = self.phrases, self.partials, self._single
-        longest = self.longest
+    def _bits(self, words: Sequence[str]) -> int:
+        """The bits of the phrases that occur in `words` (which hold no spaces, as
+        `tokens` gives them)."""
+        single = self._single
+        new = set(words).difference(single)
+        if new:
+            if len(single) + len(new) > _MEMO_LIMIT:
+                single.clear()
+                new = set(words)
+                if len(new) > _MEMO_LIMIT:  # more words than the table holds: kept aside
+                    single = {}
+            count = len(self.rules)
+            for word in new:
+                single[word] = _as_bits(self._single_word(word), count)
+        found: int = reduce(or_, map(single.__getitem__, words), 0)
+        tree = self._tree
+        if tree.keys().isdisjoint(words):
+            return found
+        end = len(words)
         for i, word in enumerate(words):
-            hit = single.get(word)
-            if hit is None:
-                hit = self._single_word(word)
-                if len(single) >= _MEMO_LIMIT:
-                    single.clear()
-                single[word] = hit
-            if hit:
-                found.update(hit)
-            if word in partials:
-                gram = word
-                for following in words[i + 1:i + longest]:
-                    gram = gram + " " + following
-                    hit = phrases.get(gram)
-                    if hit:
-                        found.update(hit)
-                    if gram not in partials:
-                        break
+            start = tree.get(word)
+            if start is None:
+                continue
+            following, j = start[1], i + 1
+            while following and j < end:
+                node = following.get(words[j])
+                if node is None:
+                    break
+                found |= node[0]
+                following, j = node[1], j + 1
         return found
 
+    def hits(self, words: Sequence[str]) -> set[tuple[int, int]]:
+        """(rule index, slot) pairs whose phrases occur in `words`."""
+        found, count = self._bits(words), len(self.rules)
+        return {(i % count, i // count) for i in range(3 * count) if found >> i & 1}
+
     def fired(self, words: Sequence[str], text: str) -> list[Rule]:
-        """Rules whose `words` or `patterns` match, whose `with` (if any) matches, and no `not`."""
-        found = self.hits(words)
-        candidates = {index for index, slot in found if slot == WORDS}
-        # `with` and `not` are known from the word scan already: a pattern whose rule could
-        # not fire anyway is not run.
-        for index, gates, has_with, has_not in self.pattern_plan:
-            if index in candidates:
-                continue
-            if has_with and (index, WITH) not in found:
-                continue
-            if has_not and (index, NOT) in found:
-                continue
-            if search_each(gates, text):
-                candidates.add(index)
+        """Rules whose `words` or `patterns` match, whose `with` (if any) matches, and no `not`.
+        `text` is the words joined by spaces."""
+        found, count, every = self._bits(words), len(self.rules), self._all
+        said = found & every
+        # A rule with a `with` that none of its phrases meets, or with a `not` that one does,
+        # cannot fire.
+        barred = (self._with & ~(found >> count)) | ((found >> 2 * count) & every)
+        firing = said & ~barred
+        # A pattern of a rule that fires already, or could not fire anyway, is not run.
+        tried = self._tried & ~said & ~barred
+        if tried:
+            # In a text of letters, digits and spaces (the words joined, as the classifier
+            # gives it), the runs of word characters are the pieces between the spaces.
+            runs = frozenset(text.split()) if text.replace(" ", "").isalnum() else None
+            for index in self._patterns.found(text, lambda i: bool(tried >> i & 1), runs):
+                firing |= 1 << index
         out: list[Rule] = []
-        for index in sorted(candidates):
-            rule = self.rules[index]
-            if rule.with_ and (index, WITH) not in found:
-                continue
-            if rule.not_ and (index, NOT) in found:
-                continue
-            out.append(rule)
+        rules = self.rules
+        while firing:
+            low = firing & -firing
+            firing ^= low
+            out.append(rules[low.bit_length() - 1])
         return out
+
+
+def _as_bits(hits: Hits, count: int) -> int:
+    """(rule index, slot) pairs as the bits described in Matcher."""
+    bits = 0
+    for index, slot in hits:
+        bits |= 1 << (slot * count + index)
+    return bits

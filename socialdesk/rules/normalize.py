@@ -8,6 +8,7 @@ variants of the desk's key terms become the term. Pure and total: any str in, a 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def tokens(text: str) -> list[str]:
     for token in _WORD.findall(_strip(text).lower()):
         mapped = memo.get(token)
         if mapped is None:
-            mapped = tuple(_word(token, _lexicon()).split())
+            mapped = tuple(map(sys.intern, _word(token, _lexicon()).split()))
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[token] = mapped

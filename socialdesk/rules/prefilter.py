@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from functools import reduce
+from operator import or_
+from typing import Any, Generic, TypeVar
 
 with warnings.catch_warnings():
     # The module is deprecated as a public name only; re itself still uses it.
@@ -33,6 +36,7 @@ _MAX_FACTORS = 3
 
 
 Needs = tuple[tuple[str, ...], ...]
+K = TypeVar("K", bound=Hashable)
 
 
 class Gated:
@@ -92,109 +96,174 @@ class Family:
     characters only, and such a literal occurs in a text exactly when it occurs inside one of
     the text's words (its runs of word characters). So a family works out once per distinct
     word which of its literals the word holds (words repeat far more than texts do) and reads
-    a text as its set of words. A literal with other characters ("dengan kata lain",
-    " berlaku ", "a.n.") is indexed by its longest run of word characters, which any
-    occurrence has inside a word of the text; only when a word holds that run is the literal
-    itself tested with `in`. The gates whose every group then holds a literal found are
-    exactly the gates `Gated.search` would try: the same patterns run, and they alone decide.
+    a text as its set of words.
+
+    Each group of each gate is one bit of an integer: a word's entry is the bits of the groups
+    it holds a literal of, a text's the union of its words' entries, and a gate is tried when
+    all its bits are set (a gate with no groups, always). A literal with other characters
+    ("dengan kata lain", " berlaku ", "a.n.") sets its bits where a word holds its longest run
+    of word characters, which any occurrence has inside a word of the text (one with no word
+    character at all, always): such a bit may be set without the literal being there, so a
+    gate that needs one is tried only once its literals are tested on the text as
+    `Gated.search` tests them. The gates tried are exactly those `Gated.search` would try: the
+    same patterns run, and they alone decide. Only the gates whose first group's bit is set
+    are looked at: a few of them in a text, where its bits are a few dozen.
     """
 
-    __slots__ = ("_always", "_check", "_full", "_index", "_literals_of", "_memo", "_owners",
-                 "_short", "gates")
+    __slots__ = ("_always", "_assumed", "_firsts", "_full", "_gate_of", "_index", "_inexact",
+                 "_memo", "_owners", "_short", "gates")
 
     def __init__(self, gates: Sequence[Gated]) -> None:
         self.gates = tuple(gates)
-        needs = [g.needs for g in self.gates]
-        # Bit `b` of a gate's mask is its group `b`; a gate is tried once all its bits are set.
-        self._full = tuple((1 << len(n)) - 1 for n in needs)
-        self._always = tuple(i for i, n in enumerate(needs) if not n)
-        owners: dict[str, dict[int, int]] = {}
-        for index, groups in enumerate(needs):
-            for bit, group in enumerate(groups):
+        # The bits of each literal; those of a literal with other characters go to its
+        # longest run of word characters ("" when it has none).
+        owners: dict[str, int] = {}
+        full: list[int] = []
+        # The groups of each gate that hold a literal with other characters.
+        inexact: list[Needs] = []
+        # The bit of each gate's first group, and the gate it stands for.
+        firsts = 0
+        gate_of: dict[int, int] = {}
+        bit = 0
+        for index, g in enumerate(self.gates):
+            mask = 0
+            loose: list[tuple[str, ...]] = []
+            for group in g.needs:
+                mask |= 1 << bit
                 for literal in group:
-                    mask = owners.setdefault(literal, {})
-                    mask[index] = mask.get(index, 0) | 1 << bit
-        self._owners = {lit: tuple(sorted(m.items())) for lit, m in owners.items()}
-        # A piece is a run of word characters to look for inside a word: a literal of word
-        # characters is its own piece, another literal is checked where its longest run is.
-        pieces: dict[str, list[str]] = {}
-        check: list[str] = []
-        for literal in sorted(owners):
-            runs = _WORD_RUN.findall(literal)
-            if not runs:
-                check.append(literal)
-            else:
-                pieces.setdefault(max(runs, key=len), []).append(literal)
-        self._check = tuple(check)
+                    runs = _WORD_RUN.findall(literal)
+                    piece = max(runs, key=len) if runs else ""
+                    owners[piece] = owners.get(piece, 0) | 1 << bit
+                if any(not _WORD_RUN.fullmatch(literal) for literal in group):
+                    loose.append(group)
+                bit += 1
+            if mask:
+                first = mask & -mask
+                firsts |= first
+                gate_of[first] = index
+            full.append(mask)
+            inexact.append(tuple(loose))
+        self._full = tuple(full)
+        self._inexact = tuple(inexact)
+        self._firsts = firsts
+        self._gate_of = gate_of
+        self._always = tuple(i for i, mask in enumerate(full) if not mask)
+        self._assumed = owners.pop("", 0)
+        self._owners = owners
         # Pieces of three or more characters are indexed by their rarest three; the rest are
         # tested on each new word as they are.
         index_: dict[str, list[str]] = {}
         short: list[str] = []
-        for piece in pieces:
+        for piece in sorted(owners):
             if len(piece) < 3:
                 short.append(piece)
             else:
                 index_.setdefault(_rarest_trigram(piece), []).append(piece)
         self._index = {k: tuple(v) for k, v in index_.items()}
         self._short = tuple(short)
-        self._literals_of = {p: tuple(v) for p, v in pieces.items()}
-        self._memo: dict[str, tuple[tuple[tuple[int, int], ...], tuple[str, ...]]] = {}
+        # Per distinct word: the bits of the pieces inside it.
+        self._memo: dict[str, int] = {}
 
-    def _word(self, word: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
-        """What `word` holds: the gate bits of the word literals inside it, and the other
-        literals to test on the whole text."""
-        held = [p for p in self._short if p in word]
+    def _word(self, word: str) -> int:
+        """The gate bits of the pieces inside `word`."""
+        owners = self._owners
+        bits = 0
+        for piece in self._short:
+            if piece in word:
+                bits |= owners[piece]
         index = self._index
         if len(word) >= 3:
             for trigram in index.keys() & {word[i:i + 3] for i in range(len(word) - 2)}:
-                held.extend(p for p in index[trigram] if p in word)
-        merged: dict[int, int] = {}
-        others: list[str] = []
-        owners = self._owners
-        for piece in held:
-            for literal in self._literals_of[piece]:
-                if literal == piece:
-                    for i, bits in owners[literal]:
-                        merged[i] = merged.get(i, 0) | bits
-                else:
-                    others.append(literal)
-        found = (tuple(sorted(merged.items())), tuple(others))
-        memo = self._memo
-        if len(memo) >= _MEMO_LIMIT:
-            memo.clear()
-        memo[word] = found
-        return found
+                for piece in index[trigram]:
+                    if piece in word:
+                        bits |= owners[piece]
+        return bits
 
-    def passing(self, text: str) -> list[int]:
-        """Indices (ascending) of the gates whose literals all occur in `text`."""
-        memo, full = self._memo, self._full
-        got: dict[int, int] = {}
-        others: list[str] = list(self._check)
-        for word in _words(text):
-            held = memo.get(word)
-            if held is None:
-                held = self._word(word)
-            for i, bits in held[0]:
-                got[i] = got.get(i, 0) | bits
-            if held[1]:
-                others.extend(held[1])
-        if others:
-            owners = self._owners
-            for literal in set(others):
-                if literal in text:
-                    for i, bits in owners[literal]:
-                        got[i] = got.get(i, 0) | bits
-        out = [i for i, bits in got.items() if bits == full[i]]
+    def passing(self, text: str, words: frozenset[str] | None = None) -> list[int]:
+        """Indices (ascending) of the gates whose literals all occur in `text`. `words`, when
+        the caller has them, are the distinct runs of word characters in `text`."""
+        if words is None:
+            words = _words(text)
+        memo = self._memo
+        new: AbstractSet[str] = words.difference(memo)
+        if new:
+            if len(memo) + len(new) > _MEMO_LIMIT:
+                memo.clear()
+                new = words
+                if len(words) > _MEMO_LIMIT:  # more words than the table holds: kept aside
+                    memo = {}
+            for word in new:
+                memo[word] = self._word(word)
+        found = reduce(or_, map(memo.__getitem__, words), self._assumed)
+        out: list[int] = []
+        full, gate_of, inexact = self._full, self._gate_of, self._inexact
+        # Lowest bit first: the gates come out in their order.
+        candidates = found & self._firsts
+        while candidates:
+            first = candidates & -candidates
+            candidates ^= first
+            index = gate_of[first]
+            if found & full[index] == full[index] and (
+                    not inexact[index] or _all_held(inexact[index], text)):
+                out.append(index)
         if self._always:
-            out.extend(self._always)
-            out = sorted(set(out))
-        else:
-            out.sort()
+            out = sorted({*out, *self._always})
         return out
 
     def any_search(self, text: str) -> bool:
         gates = self.gates
         return any(gates[i].pattern.search(text) is not None for i in self.passing(text))
+
+
+def _all_held(needs: Needs, text: str) -> bool:
+    """Whether `text` holds a literal of every group of `needs`."""
+    for group in needs:
+        for literal in group:
+            if literal in text:
+                break
+        else:
+            return False
+    return True
+
+
+class Topics(Generic[K]):
+    """Gated patterns filed under topics (the guard's "interpretation", "excluded_info", ...;
+    the matcher's rules), asked together which topics have a pattern that matches: one family
+    reads the text's words once for every topic. Like a tuple given to `any_search`, the gates
+    are tested one by one on their first use and become a family on their second."""
+
+    __slots__ = ("_family", "_topic_of", "_used", "topics")
+
+    def __init__(self, topics: Mapping[K, Sequence[Gated]]) -> None:
+        self.topics = {topic: tuple(gates) for topic, gates in topics.items()}
+        self._family: Family | None = None
+        self._topic_of: tuple[K, ...] = ()
+        self._used = False
+
+    def found(self, text: str, wanted: Callable[[K], bool] | None = None,
+              words: frozenset[str] | None = None) -> list[K]:
+        """The topics (in their order) of which some pattern matches `text`; with `wanted`,
+        only among the topics it accepts (the others' patterns are not run). `words`, when
+        the caller has them, are the distinct runs of word characters in `text`."""
+        family = self._family
+        if family is None:
+            if not self._used:
+                self._used = True
+                return [t for t, gates in self.topics.items()
+                        if (wanted is None or wanted(t)) and search_each(gates, text)]
+            family = self._family = Family(
+                [g for gates in self.topics.values() for g in gates])
+            self._topic_of = tuple(t for t, gates in self.topics.items() for _ in gates)
+        topic_of, gates = self._topic_of, family.gates
+        out: list[K] = []
+        # The gates sit topic after topic, so a topic found is the last one in `out`.
+        for i in family.passing(text, words):
+            topic = topic_of[i]
+            if (out and out[-1] == topic) or (wanted is not None and not wanted(topic)):
+                continue
+            if gates[i].pattern.search(text) is not None:
+                out.append(topic)
+        return out
 
 
 _MEMO_LIMIT = 50_000

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from sys import intern
 from typing import Any, NamedTuple, TypeVar
 
 from socialdesk.rules.normalize import tokens
@@ -156,13 +157,13 @@ class SecondOpinion:
         if len(table) >= 1 << (FIELD_BITS - BIAS_BITS - 1):
             raise ValueError(f"model has too many features ({len(table)}) to pack")
         rows = {f: _pack(row) for f, row in table.items()}
-        words = {f[2:]: r for f, r in rows.items() if f.startswith("w:")}
-        prefixes = {f[2:]: r for f, r in rows.items() if f.startswith("p:")}
+        words = {intern(f[2:]): r for f, r in rows.items() if f.startswith("w:")}
+        prefixes = {intern(f[2:]): r for f, r in rows.items() if f.startswith("p:")}
         pairs: dict[tuple[str, str], int] = {}
         for f, r in rows.items():
             if f.startswith("b:") and f.count(" ") == 1:
                 a, b = f[2:].split(" ")
-                pairs[(a, b)] = r
+                pairs[(intern(a), intern(b))] = r
         return cls(heads=heads, rows=rows, shifts=tuple(range(0, width * FIELD_BITS, FIELD_BITS)),
                    provenance=dict(data.get("provenance", {})), words=words, pairs=pairs,
                    prefixes=prefixes)
