@@ -33,3 +33,14 @@ def test_an_insult_with_nothing_asked_is_ignored_as_abuse(triage: Triage, text: 
 def test_a_request_with_a_swear_word_is_still_answered(triage: Triage, text: str) -> None:
     result = triage.run(text, channel="twitter", kind="mention")
     assert result.action != "ignore"
+
+
+def test_the_guards_abuse_reading_is_the_one_its_verdict_gives() -> None:
+    from socialdesk.rules.guard import Guard
+
+    guard = Guard.load(model_path=None)
+    for text in ("halo admin G0BL0K 🖕", "Terima kasih Kak, laporan sudah kami teruskan.",
+                 "Seekor monyet di kebun binatang itu viral, Kak.", "dasar lelet 🤡🤡",
+                 "Ribet amat sih Kak, tinggal klik doang."):
+        reasons = guard.check_outbound(text, channel="facebook").reasons
+        assert guard.abusive(text) == ("abusive" in reasons or "unsure:abusive" in reasons)

@@ -31,7 +31,7 @@ from pathlib import Path
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
 from socialdesk.rules.decide import decide
-from socialdesk.rules.guard import REVIEW_MARK, Guard
+from socialdesk.rules.guard import Guard
 from socialdesk.rules.normalize import tokens, use_lexicon
 from socialdesk.rules.pii import pii_kinds
 from socialdesk.rules.second_opinion import Opinion, SecondOpinion
@@ -173,7 +173,7 @@ class Triage:
             # rude question is still a question.
             action = decide(c, pii, kind=kind)
         if (c.service is None and c.intent in _ABUSE_LIKE and action not in _KEPT
-                and action != "ignore" and self._abusive(text)):
+                and action != "ignore" and self.guard.abusive(text)):
             # Abuse without a request: the classifier may read it as a greeting or noise, or
             # the model may call it abuse while the rules' action still answers it. The
             # guard's abuse words (every disguise and regional variant) are the evidence.
@@ -191,12 +191,6 @@ class Triage:
             confidence=min(1.0, max(0.0, confidence)), rules=rules,
             fulfilment_hours=hours, owner_unit=owner,
         )
-
-    def _abusive(self, text: str) -> bool:
-        """Whether the outbound guard finds abusive language in `text` (as if it were a
-        reply): its lexicon, disguises and insult patterns, on the rules alone."""
-        reasons = self.guard.check_outbound(text, channel="facebook").reasons
-        return "abusive" in reasons or REVIEW_MARK + "abusive" in reasons
 
     def _item_within(self, c: Classification) -> str | None:
         """The item of `c.service` that the rules which fired weigh most (None: no rule that

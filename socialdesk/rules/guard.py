@@ -272,6 +272,19 @@ class Guard:
         unregulated_policy, excluded_info (in that order, each at most once)."""
         return self._inbound_topics.found(fold(text))
 
+    def abusive(self, text: str) -> bool:
+        """Whether `text` holds what check_outbound calls abusive (blocked or held for it):
+        the same reading, without the other topics, personal data, links or the model."""
+        folded = fold(text)
+        harsh = folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+        if not harsh:
+            return False
+        return (any_search(self._outbound_gates.get("abusive", ()), harsh)
+                or bool(self._grounds(self._review_gates.get("abusive", ()), harsh))
+                or any(m in folded for m in self.doubt_marks)
+                or any(m in folded for m in self.abuse_marks)
+                or (self.abuse is not None and bool(self.abuse.find(harsh))))
+
     def links(self, text: str) -> list[Link]:
         found: list[Link] = []
         for m in self.link_pattern.finditer(text):
