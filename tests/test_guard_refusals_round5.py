@@ -18,6 +18,15 @@ REFUSALS = [
     "Whether your allowance will rise next year is not something we can comment on.",
     "We can't speak about future changes to the payroll system.",
     "Penerapan aturan itu pada kasus Bapak silakan ditanyakan ke unit kepegawaian Bapak.",
+    # Regional negations, the desk in the third person, passives, its handling of posted data.
+    "Mohon maaf Bapa, katong seng bisa kasi perkiraan soal kenaikan tunjangan taong depan.",
+    "HAI-DJPb tidak memberikan perkiraan tentang gaji ke-13 yang belum ditetapkan, Bu.",
+    "Rincian pembayaran rekanan lain berada di luar informasi yang dapat kami sampaikan.",
+    "Menilai boleh tidaknya belanja itu termasuk penafsiran, jadi mohon maaf kami tidak bisa.",
+    "Disciplinary outcomes for our staff can't be shared publicly, sorry.",
+    "What the allowance rules mean for your case is something we can't determine here.",
+    "Komentar Bapak yang memuat NIK sudah kami sembunyikan demi keamanan data Bapak.",
+    "Ketentuan uang harian yang berlaku dapat Ibu baca pada PMK Standar Biaya Masukan.",
 ]
 
 
