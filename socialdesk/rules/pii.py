@@ -28,6 +28,9 @@ _NUMBER = re.compile(rf"(?<![\w+\-/#])(?:\+\s?)?(?:\(0[0-9]{{1,3}}\)\s?)?[0-9](?
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
 )
+# What follows the "@" of every e-mail address: mentions ("@hai_djpb") have none, and this
+# finds that at each "@" alone, where the address pattern is tried at every letter.
+_EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _NPWP_SHAPE = re.compile(r"^[0-9]{2}\.[0-9]{3}\.[0-9]{3}\.[0-9][.\-][0-9]{3}\.[0-9]{3}$")
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
 # An amount inside a run ("1.250.000 - 2.000.000" is a range of money, not one number).
@@ -358,15 +361,17 @@ def find_pii(text: str) -> list[PiiFinding]:
     found: list[PiiFinding] = [
         PiiFinding("email", m.start(), m.end()) for m in _EMAIL.finditer(text)
         if m.group().casefold() not in OFFICIAL_EMAILS
-    ] if "@" in text else []
+    ] if "@" in text and _EMAIL_DOMAIN.search(text) else []
     # Numbers and addresses (house, RT and RW numbers) all need a digit.
     digit = _ANY_DIGIT.search(text)
     if digit is not None:
-        taken = [(f.start, f.end) for f in found]
-        found.extend(
-            f for f in _numbers(text, digit.start())
-            if not any(s <= f.start < e for s, e in taken)
-        )
+        if sum(map(text.count, "0123456789")) >= _MIN_DIGITS:
+            # A number wanted here has that many digits, all of them in the text.
+            taken = [(f.start, f.end) for f in found]
+            found.extend(
+                f for f in _numbers(text, digit.start())
+                if not any(s <= f.start < e for s, e in taken)
+            )
         found.extend(_addresses(text))
         if _IBAN_GATE.search(text):
             # Before the digit runs inside it: the longer finding wins the overlap.

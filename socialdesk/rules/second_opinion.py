@@ -47,15 +47,17 @@ def features(words: Sequence[str]) -> list[str]:
 # FIELD_BITS bits per class holding round(weight * SCALE) + BIAS. Adding the integers of a
 # message's features adds every class's weights at once (one big-integer addition per feature
 # instead of one float addition per class and feature); the sums are unpacked once per message,
-# less BIAS times the number of features. A field cannot overflow while the vocabulary has
-# fewer than 2 ** (FIELD_BITS - BIAS_BITS - 1) features, which from_dict checks.
+# less BIAS times the number of features. A field cannot overflow in a sum of at most CHUNK
+# rows; a message with more known features is summed CHUNK rows at a time.
 SCALE = 1000
 BIAS_BITS = 21
 BIAS = 1 << BIAS_BITS
-# 64-bit fields: the sums unpack in one struct call (8 bytes a field) instead of one shift and
-# mask per class; the integer arithmetic, and so every score, is the same as with narrower ones.
-FIELD_BITS = 64
+# 32-bit fields: the sums unpack in one struct call (4 bytes a field), and a row is half the
+# memory of a 64-bit one, which a message's few dozen rows are read from; the integer
+# arithmetic, and so every score, is the same as with wider fields.
+FIELD_BITS = 32
 MASK = (1 << FIELD_BITS) - 1
+CHUNK = 1 << (FIELD_BITS - BIAS_BITS - 1)
 
 
 def _pack(row: Sequence[float]) -> int:
@@ -72,6 +74,11 @@ def _field(packed: int, column: int) -> float:
     return (((packed >> (column * FIELD_BITS)) & MASK) - BIAS) / SCALE
 
 
+def _unpacked(total: int, width: int) -> tuple[int, ...]:
+    """The `width` fields of a sum of packed rows (exact while it adds at most CHUNK rows)."""
+    return struct.unpack(f"<{width}I", total.to_bytes(width * 4, "little"))
+
+
 def weight_of(packed: int, column: int) -> float:
     """The weight in `column` of a packed feature row (SecondOpinion.words, pairs, prefixes)."""
     return _field(packed, column)
@@ -84,14 +91,15 @@ class Opinion(NamedTuple):
 
     label: str
     probability: float
-    feats: Sequence[str] = ()
-    table: Mapping[str, int] = {}
+    known: Known | None = None
     column: int = 0
 
     @property
     def because(self) -> tuple[str, ...]:
-        col, table = self.column, self.table
-        weights = [(_field(table[f], col), f) for f in self.feats if f in table]
+        if self.known is None:
+            return ()
+        col = self.column
+        weights = [(_field(row, col), name) for name, row in self.known.rows()]
         pushing = sorted(((w, f) for w, f in weights if w > 0), reverse=True)
         return tuple(f for _, f in pushing[:TOP_FEATURES])
 
@@ -109,14 +117,13 @@ class Head:
     intercept: tuple[float, ...]
     start: int
 
-    def opinion(self, sums: Sequence[float], scale: float, feats: Sequence[str],
-                table: Mapping[str, int]) -> Opinion:
+    def opinion(self, sums: Sequence[float], scale: float, known: Known) -> Opinion:
         start = self.start
         scores = [b + scale * s for b, s in zip(self.intercept, sums[start:], strict=False)]
         top = max(scores)
         best = scores.index(top)
         probability = 1.0 / sum(map(math.exp, [s - top for s in scores]))
-        return Opinion(self.classes[best], probability, feats, table, start + best)
+        return Opinion(self.classes[best], probability, known, start + best)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +161,6 @@ class SecondOpinion:
             for feature, row in weights.items():
                 table.setdefault(str(feature), [0.0] * width)[offset:offset + size] = row
             offset += size
-        if len(table) >= 1 << (FIELD_BITS - BIAS_BITS - 1):
-            raise ValueError(f"model has too many features ({len(table)}) to pack")
         rows = {f: _pack(row) for f, row in table.items()}
         words = {intern(f[2:]): r for f, r in rows.items() if f.startswith("w:")}
         prefixes = {intern(f[2:]): r for f, r in rows.items() if f.startswith("p:")}
@@ -181,18 +186,19 @@ class SecondOpinion:
             words = tokens(text)
         # The features of `features(words)`, each once, looked up by kind. A packed row is
         # never 0 (every field holds BIAS or more): unknown features drop out.
-        known = present(words, self.words, self.pairs, self.prefixes)
-        n = len(known)
-        total = sum(known)
+        rows = present(words, self.words, self.pairs, self.prefixes)
+        n = len(rows)
         offset = n * BIAS
         width = len(self.shifts)
-        fields = struct.unpack(f"<{width}Q", total.to_bytes(width * 8, "little"))
+        if n <= CHUNK:
+            fields = _unpacked(sum(rows), width)
+        else:  # too many for one sum's fields: one sum per CHUNK rows
+            parts = [_unpacked(sum(rows[i:i + CHUNK]), width) for i in range(0, n, CHUNK)]
+            fields = tuple(map(sum, zip(*parts, strict=True)))
         sums = [(f - offset) / SCALE for f in fields]
         scale = 1.0 / math.sqrt(n) if n else 0.0
-        feats = _Features(words)
-        table = self.rows
-        return {name: head.opinion(sums, scale, feats, table)
-                for name, head in self.heads.items()}
+        known = Known(words, self.words, self.pairs, self.prefixes)
+        return {name: head.opinion(sums, scale, known) for name, head in self.heads.items()}
 
 
 def feature_count(words: Sequence[str]) -> int:
@@ -214,26 +220,28 @@ def present(words: Sequence[str], by_word: Mapping[str, V],
     return found
 
 
-class _Features(Sequence[str]):
-    """`features(words)`, worked out on first use: only an opinion that is explained needs
-    the features' names."""
+class Known:
+    """The features of a message that the model knows, each with its packed row and named as
+    `features` names it; found on first use (only an opinion that is explained needs them),
+    by kind as `present` finds them."""
 
-    __slots__ = ("_names", "_words")
+    __slots__ = ("_pairs", "_prefixes", "_rows", "_words", "_words_of")
 
-    def __init__(self, words: Sequence[str]) -> None:
+    def __init__(self, words: Sequence[str], by_word: Mapping[str, int],
+                 by_pair: Mapping[tuple[str, str], int], by_prefix: Mapping[str, int]) -> None:
         self._words = words
-        self._names: list[str] | None = None
+        self._words_of, self._pairs, self._prefixes = by_word, by_pair, by_prefix
+        self._rows: list[tuple[str, int]] | None = None
 
-    def _all(self) -> list[str]:
-        if self._names is None:
-            self._names = features(self._words)
-        return self._names
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._all()[index]
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __iter__(self) -> Any:
-        return iter(self._all())
+    def rows(self) -> list[tuple[str, int]]:
+        if self._rows is None:
+            words, by_word, by_pair, by_prefix = (
+                self._words, self._words_of, self._pairs, self._prefixes)
+            distinct = set(words)
+            rows = [("w:" + w, r) for w in distinct if (r := by_word.get(w)) is not None]
+            rows += [("b:" + a + " " + b, r) for a, b in set(pairwise(words))
+                     if (r := by_pair.get((a, b))) is not None]
+            rows += [("p:" + p, r) for p in {w[:PREFIX] for w in distinct if len(w) > PREFIX}
+                     if (r := by_prefix.get(p)) is not None]
+            self._rows = rows
+        return self._rows
