@@ -53,3 +53,17 @@ def test_a_clause_that_concludes_is_not_taken_for_a_pointer_to_the_unit() -> Non
 def test_slang_is_read_in_formal_words_with_punctuation_kept() -> None:
     assert formal_words("tdk dpt kami sampaikan, ya.") == "tidak dapat kami sampaikan, ya."
     assert formal_words("kode 123 ok").split()[1] == "123"
+
+
+@pytest.mark.parametrize("text", [
+    # Written for this test: the reader blamed or brushed off, no listed word.
+    "Sudah kami jelaskan, Pak. Mungkin Bapak yang belum membaca penjelasan kami dengan teliti.",
+    "Masa hal begini aja harus ditanyakan ke admin, Kak?",
+    "Kami ini bukan pembantu Bapak, silakan urus dokumennya.",
+    "If the video bores you, feel free to unsubscribe.",
+    "Sure, keep asking the same thing 🙄",
+])
+def test_the_fault_turned_back_on_the_reader_is_never_passed(text: str) -> None:
+    verdict = RULES_ONLY.check_outbound(text, channel="facebook")
+    assert not verdict.passed
+    assert "abusive" in verdict.reasons or "unsure:abusive" in verdict.reasons
