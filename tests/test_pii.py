@@ -204,3 +204,11 @@ def test_a_foreign_suppliers_iban_is_an_account_number_grouped_or_run_together()
 
 def test_letters_and_digits_that_fail_the_iban_check_are_no_iban() -> None:
     assert find_pii("kode batch GB82WEST12345698765433 di aplikasi") == []
+
+
+def test_an_rt_rw_in_a_hamlet_or_before_a_village_is_an_address() -> None:
+    for text in ("kirim ke sekretariat kami, Dusun Mekarsari RT 03/RW 07, Kec. Cibatu",
+                 "rumah saya RT 01/RW 02 Desa Sukamaju, mohon dibantu"):
+        assert "address" in pii_kinds(text)
+    # A ratio is no address.
+    assert "address" not in pii_kinds("pengurus RT 05/RW 02 sudah rapat kemarin")

@@ -77,6 +77,11 @@ _ADDRESS = re.compile(
     r"(?:\s+(?!(?i:rt|rw|kel|kec|kab|kota|desa)\b)[A-Z][a-z]+){0,2})*"
 )
 _RT_RW = re.compile(r"\brt\.?\s*[0-9]{1,3}\s*/\s*rw\.?\s*[0-9]{1,3}\b", re.IGNORECASE)
+_ADDRESS_NEAR = re.compile(
+    r"\b(?:jl|jalan|gg|no|dusun|dsn|desa|kampung|kp|kelurahan|kel|perum|perumahan|komplek|"
+    r"komp|blok)\b", re.IGNORECASE)
+_ADDRESS_AFTER = re.compile(r"\W{0,3}(?:desa|ds|kel|kelurahan|kec|kecamatan|dusun)\b\.?",
+                            re.IGNORECASE)
 _ADDRESS_LEAD = re.compile(r"\balamat(?:\s+(?:saya|sy|kami|rumah|lengkap))?\s*[:\-]?\s*$",
                            re.IGNORECASE)
 
@@ -301,7 +306,11 @@ def _addresses(text: str) -> Iterable[PiiFinding]:
         return
     for m in _RT_RW.finditer(text):
         lead = text[max(0, m.start() - 60):m.start()]
-        if "alamat" in lead.lower() or re.search(r"\b(?:jl|jalan|gg|no)\b", lead, re.IGNORECASE):
+        tail = text[m.end():m.end() + 40]
+        # A street, or a hamlet or village around it ("Dusun Ngrayudan RT 02/RW 05, Desa ..."):
+        # an RT and RW are a home's place, not a figure.
+        if ("alamat" in lead.lower() or _ADDRESS_NEAR.search(lead)
+                or _ADDRESS_AFTER.match(tail)):
             yield PiiFinding("address", m.start(), m.end())
 
 
