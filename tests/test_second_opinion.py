@@ -178,3 +178,27 @@ def test_a_sure_rules_service_yields_only_to_a_very_sure_model(rules_only: Triag
     assert math.exp(0.6) / (1 + math.exp(0.6)) < SERVICE_OVERRULE
     assert _with(rules_only, sure).run(text, channel="twitter", kind="mention").service == "3"
     assert _with(rules_only, unsure).run(text, channel="twitter", kind="mention").service == "8"
+
+
+def test_a_rules_refusal_gives_way_only_to_a_sure_model_that_sees_no_refusal(
+        rules_only: Triage) -> None:
+    # The rules refuse: the text asks for another person's payment.
+    text = "min tolong info gaji pegawai lain di satker kami bulan ini berapa"
+    assert rules_only.run(text, channel="twitter", kind="mention").action == "refuse"
+
+    def model(action: float, intent: str) -> dict[str, Any]:
+        return _model({
+            "action": _head(["escalate", "refuse"], {"w:gaji": [action, -action]}),
+            "intent": _head([intent, "greeting"], {"w:gaji": [5.0, -5.0]}),
+        })
+
+    sure_case = _with(rules_only, model(5.0, "problem")).run(
+        text, channel="twitter", kind="mention")
+    assert (sure_case.action, sure_case.intent) == ("escalate", "problem")
+    assert any(rule.startswith("model:action=escalate") for rule in sure_case.rules)
+    # Not sure enough, or the model itself reads a refusal's intent: the refusal stands.
+    unsure = _with(rules_only, model(0.2, "problem")).run(text, channel="twitter", kind="mention")
+    assert unsure.action == "refuse"
+    refusing = _with(rules_only, model(5.0, "excluded_info_request")).run(
+        text, channel="twitter", kind="mention")
+    assert refusing.action == "refuse"

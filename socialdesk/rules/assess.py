@@ -75,6 +75,11 @@ SERVICE_OVERRULE = 0.7
 # sure the rules were: out of writer, the model's intent is right more often than the rules'.
 INTENT_SURE = 0.4
 _KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
+# A rules' refusal gives way to the model's escalate, agent or auto_reply at this probability,
+# when its intent is no refusal's either (measured first on three writers the model had not
+# learned from: 7 of 12 false refusals put right, none of 102 refusals lost).
+REFUSAL_VETO = 0.7
+_VETOING: frozenset[str] = frozenset({"escalate", "agent", "auto_reply"})
 _SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
 # Intents under which abusive language with no service is abuse without a request.
 _ABUSE_LIKE: frozenset[str] = frozenset({"abuse", "greeting", "thanks", "off_topic"})
@@ -223,6 +228,14 @@ def _second_look(c: Classification, action: Action,
         if chosen is not None and chosen != action:
             action = chosen
             notes.append(said.describe("action"))
+    if (said is not None and why is not None and action == "refuse"
+            and said.label in _VETOING and said.probability >= REFUSAL_VETO
+            and why.label not in REFUSAL_INTENTS and why.label in INTENT_NAMES):
+        # The rules refuse, and the model is sure the message is a case or a question, and
+        # asks nothing to be refused: a refusal here would turn away a real request.
+        action = _as_action(said.label)
+        intent = INTENT_NAMES[why.label]
+        notes += [said.describe("action"), why.describe("intent")]
     if why is not None and why.label != intent and why.label in INTENT_NAMES:
         # The intent stays in step with the action: a refusal names what it refuses, and
         # nothing else is given a refusal's intent.
