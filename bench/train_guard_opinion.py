@@ -46,9 +46,10 @@ from socialdesk.rules.normalize import tokens  # noqa: E402
 from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # noqa: E402
 
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
-                     for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af", "ag", "ah", "ai"))
+                     for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af", "ag", "ah", "ai",
+                               "am", "an"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
-                         for w in (*"abcefghijklmnop", "ae", "aj", "ak", "al"))
+                         for w in (*"abcefghijklmnop", "ae", "aj", "ak", "al", "ao", "ap"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"

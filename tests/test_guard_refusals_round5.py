@@ -67,3 +67,19 @@ def test_the_fault_turned_back_on_the_reader_is_never_passed(text: str) -> None:
     verdict = RULES_ONLY.check_outbound(text, channel="facebook")
     assert not verdict.passed
     assert "abusive" in verdict.reasons or "unsure:abusive" in verdict.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # Written for this test: a ticket answered by the unit, help offered slowly, reassurance.
+    "Tiket Bapak sudah dijawab unit terkait kemarin sore, jawabannya kami kirim lewat DM.",
+    "Tidak apa-apa, Bu, kami bantu pelan-pelan lewat DM ya.",
+    "Tenang Kak, tidak ada pertanyaan yang bodoh di sini.",
+    "Penetapan jadwal libur tahun depan belum diumumkan, jadi kami belum punya informasinya.",
+])
+def test_a_status_update_or_reassurance_is_no_lecture(text: str) -> None:
+    assert RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+def test_the_lecture_itself_is_still_stopped() -> None:
+    for text in ("Sudah dijawab di atas, baca dulu dong Kak.", "Pertanyaan bodoh, Kak."):
+        assert not RULES_ONLY.check_outbound(text, channel="facebook").passed
