@@ -47,9 +47,10 @@ from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # n
 
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af", "ag", "ah", "ai",
-                               "am", "an"))
+                               "am", "an", "as", "at"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
-                         for w in (*"abcefghijklmnop", "ae", "aj", "ak", "al", "ao", "ap"))
+                         for w in (*"abcefghijklmnop", "ae", "aj", "ak", "al", "ao", "ap",
+                                   "aq", "ar"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"

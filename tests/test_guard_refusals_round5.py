@@ -83,3 +83,24 @@ def test_a_status_update_or_reassurance_is_no_lecture(text: str) -> None:
 def test_the_lecture_itself_is_still_stopped() -> None:
     for text in ("Sudah dijawab di atas, baca dulu dong Kak.", "Pertanyaan bodoh, Kak."):
         assert not RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+@pytest.mark.parametrize("text", [
+    # Written for this test: what the rule in force rests on, a declined forecast, data asked
+    # for privately.
+    "Jadwal pembayaran gaji ke-13 ditetapkan melalui PP dan PMK pelaksanaannya, Kak.",
+    "Kami tidak bisa memprediksi tanggal penyalurannya, Bu; statusnya dapat dipantau di OMSPAN.",
+    "Demi keamanan, mohon komentar ini dihapus, lalu kirimkan nomor SP2D lewat DM ya Kak.",
+])
+def test_pointers_declined_forecasts_and_private_requests_pass(text: str) -> None:
+    assert RULES_ONLY.check_outbound(text, channel="facebook").passed
+
+
+@pytest.mark.parametrize("text", [
+    # The same shapes that read the rule onto the reader, or send data out.
+    "Benar Kak, tafsiran Kakak sesuai dengan maksud Perdirjen itu.",
+    "Berdasarkan PP tersebut, pegawai honorer tidak termasuk penerima THR, Kak.",
+    "Daftar penerima bantuan di desa Ibu ada 40 orang, nanti kami kirim lewat DM.",
+])
+def test_a_reading_or_a_disclosure_in_the_same_shape_is_stopped(text: str) -> None:
+    assert not RULES_ONLY.check_outbound(text, channel="facebook").passed
