@@ -75,7 +75,6 @@ _CLAUSES = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:tapi|tetapi|namun|but|howev
 # Invisible code points people (and spammers) slip between letters; they change nothing a
 # reader sees, so the guard reads the text without them.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_SPACES = re.compile(r"\s+")
 
 
 class GuardConfigError(ValueError):
@@ -95,7 +94,10 @@ def fold(text: str) -> str:
     if not text.isascii():
         # ASCII is already NFKC and holds none of the invisible marks.
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return _SPACES.sub(" ", text).strip().casefold()
+    # str.split() splits where the regex \s+ matches (both use Unicode whitespace) and drops
+    # the ends as strip() does: the same text as re.sub(r"\s+", " ", text).strip(), four times
+    # faster, and the guard folds every incoming message.
+    return " ".join(text.split()).casefold()
 
 
 def _x_weight(cp: int) -> int:

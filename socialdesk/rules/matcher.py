@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
+from itertools import compress
 from operator import or_
 
 from socialdesk.rules.prefilter import Gated, Topics, gate
@@ -152,10 +153,12 @@ class Matcher:
         if tree.keys().isdisjoint(words):
             return found
         end = len(words)
-        for i, word in enumerate(words):
-            start = tree.get(word)
-            if start is None:
-                continue
+        # Only the few words that begin a phrase are walked from; map and compress find them
+        # without an interpreted step per word.
+        starts = list(map(tree.get, words))
+        for i in compress(range(end), starts):
+            start = starts[i]
+            assert start is not None  # compress keeps the words that begin a phrase
             following, j = start[1], i + 1
             while following and j < end:
                 node = following.get(words[j])
@@ -184,7 +187,8 @@ class Matcher:
         if tried:
             # In a text of letters, digits and spaces (the words joined, as the classifier
             # gives it), the runs of word characters are the pieces between the spaces.
-            runs = frozenset(text.split()) if text.replace(" ", "").isalnum() else None
+            # Those are the words themselves (already interned, their hashes known).
+            runs = frozenset(words) if text.replace(" ", "").isalnum() else None
             for index in self._patterns.found(text, lambda i: bool(tried >> i & 1), runs):
                 firing |= 1 << index
         out: list[Rule] = []

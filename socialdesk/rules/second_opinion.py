@@ -98,10 +98,12 @@ class Opinion(NamedTuple):
     def because(self) -> tuple[str, ...]:
         if self.known is None:
             return ()
-        col = self.column
-        weights = [(_field(row, col), name) for name, row in self.known.rows()]
-        pushing = sorted(((w, f) for w, f in weights if w > 0), reverse=True)
-        return tuple(f for _, f in pushing[:TOP_FEATURES])
+        # A weight is above 0 when its field is above BIAS, and weights rank as their fields
+        # do (one field, one weight): the fields are ranked as they are, unconverted.
+        shift = self.column * FIELD_BITS
+        fields = [((row >> shift) & MASK, name) for name, row in self.known.rows()]
+        pushing = sorted((pair for pair in fields if pair[0] > BIAS), reverse=True)
+        return tuple(name for _, name in pushing[:TOP_FEATURES])
 
     def describe(self, head: str) -> str:
         words = ", ".join(f.split(":", 1)[1] for f in self.because)
@@ -117,9 +119,15 @@ class Head:
     intercept: tuple[float, ...]
     start: int
 
-    def opinion(self, sums: Sequence[float], scale: float, known: Known) -> Opinion:
+    def opinion(self, fields: Sequence[int], offset: int, scale: float,
+                known: Known) -> Opinion:
+        """The head's class from the summed fields of a message's rows (`offset`: BIAS times
+        the number of rows summed; `scale`: one over the square root of that number)."""
         start = self.start
-        scores = [b + scale * s for b, s in zip(self.intercept, sums[start:], strict=False)]
+        # Each field becomes its weight sum and then its score in one step: the same float
+        # operations as a list of all sums first, without building it.
+        scores = [b + scale * ((f - offset) / SCALE) for b, f in
+                  zip(self.intercept, fields[start:start + len(self.intercept)], strict=True)]
         top = max(scores)
         best = scores.index(top)
         probability = 1.0 / sum(map(math.exp, [s - top for s in scores]))
@@ -195,10 +203,10 @@ class SecondOpinion:
         else:  # too many for one sum's fields: one sum per CHUNK rows
             parts = [_unpacked(sum(rows[i:i + CHUNK]), width) for i in range(0, n, CHUNK)]
             fields = tuple(map(sum, zip(*parts, strict=True)))
-        sums = [(f - offset) / SCALE for f in fields]
         scale = 1.0 / math.sqrt(n) if n else 0.0
         known = Known(words, self.words, self.pairs, self.prefixes)
-        return {name: head.opinion(sums, scale, known) for name, head in self.heads.items()}
+        return {name: head.opinion(fields, offset, scale, known)
+                for name, head in self.heads.items()}
 
 
 def feature_count(words: Sequence[str]) -> int:
