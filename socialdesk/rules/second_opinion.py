@@ -101,9 +101,17 @@ class Opinion(NamedTuple):
         # A weight is above 0 when its field is above BIAS, and weights rank as their fields
         # do (one field, one weight): the fields are ranked as they are, unconverted.
         shift = self.column * FIELD_BITS
-        fields = [((row >> shift) & MASK, name) for name, row in self.known.rows()]
-        pushing = sorted((pair for pair in fields if pair[0] > BIAS), reverse=True)
-        return tuple(name for _, name in pushing[:TOP_FEATURES])
+        found = self.known.found()
+        pushing = [(field, i) for i, (row, _, _) in enumerate(found)
+                   if (field := (row >> shift) & MASK) > BIAS]
+        pushing.sort(reverse=True)
+        if len(pushing) > TOP_FEATURES:
+            # The ranking is by weight, then name: only the features that tie with or beat
+            # the last one kept can be among the first, and only theirs are named.
+            last = pushing[TOP_FEATURES - 1][0]
+            pushing = [pair for pair in pushing if pair[0] >= last]
+        named = sorted(((field, _name(*found[i][1:])) for field, i in pushing), reverse=True)
+        return tuple(name for _, name in named[:TOP_FEATURES])
 
     def describe(self, head: str) -> str:
         words = ", ".join(f.split(":", 1)[1] for f in self.because)
@@ -233,23 +241,39 @@ class Known:
     `features` names it; found on first use (only an opinion that is explained needs them),
     by kind as `present` finds them."""
 
-    __slots__ = ("_pairs", "_prefixes", "_rows", "_words", "_words_of")
+    __slots__ = ("_found", "_pairs", "_prefixes", "_words", "_words_of")
 
     def __init__(self, words: Sequence[str], by_word: Mapping[str, int],
                  by_pair: Mapping[tuple[str, str], int], by_prefix: Mapping[str, int]) -> None:
         self._words = words
         self._words_of, self._pairs, self._prefixes = by_word, by_pair, by_prefix
-        self._rows: list[tuple[str, int]] | None = None
+        self._found: list[tuple[int, str, FeatureKey]] | None = None
 
-    def rows(self) -> list[tuple[str, int]]:
-        if self._rows is None:
+    def found(self) -> list[tuple[int, str, FeatureKey]]:
+        """Each known feature's row, kind ("w:", "b:", "p:") and word, pair or prefix: its
+        name is built only when wanted (`_name`), since an opinion names three at most."""
+        if self._found is None:
             words, by_word, by_pair, by_prefix = (
                 self._words, self._words_of, self._pairs, self._prefixes)
             distinct = set(words)
-            rows = [("w:" + w, r) for w in distinct if (r := by_word.get(w)) is not None]
-            rows += [("b:" + a + " " + b, r) for a, b in set(pairwise(words))
-                     if (r := by_pair.get((a, b))) is not None]
-            rows += [("p:" + p, r) for p in {w[:PREFIX] for w in distinct if len(w) > PREFIX}
-                     if (r := by_prefix.get(p)) is not None]
-            self._rows = rows
-        return self._rows
+            found: list[tuple[int, str, FeatureKey]] = [
+                (r, "w:", w) for w in distinct if (r := by_word.get(w)) is not None]
+            found += [(r, "b:", pair) for pair in set(pairwise(words))
+                      if (r := by_pair.get(pair)) is not None]
+            found += [(r, "p:", p) for p in {w[:PREFIX] for w in distinct if len(w) > PREFIX}
+                      if (r := by_prefix.get(p)) is not None]
+            self._found = found
+        return self._found
+
+    def rows(self) -> list[tuple[str, int]]:
+        """Each known feature's name and row."""
+        return [(_name(kind, key), row) for row, kind, key in self.found()]
+
+
+# A feature without its kind: a word, a pair of words, or a prefix.
+FeatureKey = str | tuple[str, str]
+
+
+def _name(kind: str, key: FeatureKey) -> str:
+    """A feature's name as `features` gives it."""
+    return kind + (key if isinstance(key, str) else " ".join(key))
