@@ -43,7 +43,12 @@ sys.path.insert(0, str(ROOT))
 
 from socialdesk.rules.guard import GuardOpinion  # noqa: E402
 from socialdesk.rules.normalize import tokens  # noqa: E402
-from socialdesk.rules.second_opinion import FORMAT, SecondOpinion, features  # noqa: E402
+from socialdesk.rules.second_opinion import (  # noqa: E402
+    FORMAT,
+    SecondOpinion,
+    feature_count,
+    features,
+)
 
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af", "ag", "ah", "ai",
@@ -63,16 +68,11 @@ INTERCEPT = False
 THETAS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
-def load(path: Path) -> list[dict[str, Any]]:
+def load(path: Path, key: str = "expected") -> list[dict[str, Any]]:
+    """The rows of a JSON-lines set that carry `key` (replies: "expected"; incoming: "intent")."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
-    return [row for row in rows if "expected" in row]
-
-
-def load_incoming(path: Path) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [row for row in rows if "intent" in row and "text" in row]
+    return [row for row in rows if key in row and "text" in row]
 
 
 def trainable(row: dict[str, Any]) -> bool:
@@ -154,8 +154,8 @@ def disallowed_probability(opinion: GuardOpinion, text: str) -> float:
     words = tokens(text)
     if len(words) < MODEL_MIN_WORDS:
         return 0.0
-    probability, coverage = opinion.weigh(words)
-    return probability if coverage >= MODEL_MIN_COVERAGE else 0.0
+    probability, known = opinion.weigh(words)
+    return probability if known / feature_count(words) >= MODEL_MIN_COVERAGE else 0.0
 
 
 def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-export", action="store_true", help="measure only")
     args = parser.parse_args(argv)
     sets = {path: load(path) for path in args.files}
-    talk = {path: load_incoming(path) for path in args.incoming}
+    talk = {path: load(path, "intent") for path in args.incoming}
     incoming = [row for part in talk.values() for row in part]
     if args.lowo:
         leave_one_out(sets, incoming)

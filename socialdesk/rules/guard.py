@@ -279,13 +279,21 @@ class Guard:
         """Whether `text` holds what check_outbound calls abusive (blocked or held for it):
         the same reading, without the other topics, personal data, links or the model."""
         folded = fold(text)
-        harsh = folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+        harsh = self._harsh(folded)
         if not harsh:
             return False
         return (any_search(self._outbound_gates.get("abusive", ()), harsh)
                 or bool(self._grounds(self._review_gates.get("abusive", ()), harsh))
                 or any(m in folded for m in self.doubt_marks)
-                or any(m in folded for m in self.abuse_marks)
+                or self._abuse_words(folded, harsh))
+
+    def _harsh(self, folded: str) -> str:
+        """`folded` as abuse is read in it: without the phrases where such a word is ordinary."""
+        return folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+
+    def _abuse_words(self, folded: str, harsh: str) -> bool:
+        """An insulting mark or a word of the abuse lexicon (any disguise or affix)."""
+        return (any(m in folded for m in self.abuse_marks)
                 or (self.abuse is not None and bool(self.abuse.find(harsh))))
 
     def links(self, text: str) -> list[Link]:
@@ -338,7 +346,7 @@ class Guard:
         topical = self._unrefused(folded)
         doubts: list[str] = []
         grounds = 0
-        harsh = folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+        harsh = self._harsh(folded)
         for topic in OUTBOUND_TOPICS:
             read = harsh if topic == "abusive" else topical
             if not read:
@@ -357,9 +365,7 @@ class Guard:
             reasons.extend(doubts)
             doubts = []
         doubts = [REVIEW_MARK + topic for topic in doubts]
-        if "abusive" not in reasons and (
-                any(m in folded for m in self.abuse_marks)
-                or (self.abuse is not None and self.abuse.find(harsh))):
+        if "abusive" not in reasons and self._abuse_words(folded, harsh):
             reasons.append("abusive")
         for finding in find_pii(visible):
             if not self._official(visible, finding):
@@ -396,8 +402,8 @@ class Guard:
         words = tokens(visible)
         if len(words) < MODEL_MIN_WORDS:
             return None
-        probability, coverage = self.opinion.weigh(words)
-        if probability < MODEL_THRESHOLD or coverage < MODEL_MIN_COVERAGE:
+        probability, known = self.opinion.weigh(words)
+        if probability < MODEL_THRESHOLD or known / feature_count(words) < MODEL_MIN_COVERAGE:
             return None
         opinion = self.opinion.model.judge(visible, words)[MODEL_HEAD]
         # Two classes: the features that raised "disallowed" are the ones it names.
@@ -576,14 +582,14 @@ class GuardOpinion:
         """p(disallowed) of normalized `words`, as the model's own scoring gives it."""
         return self.weigh(words)[0]
 
-    def weigh(self, words: Sequence[str]) -> tuple[float, float]:
-        """p(disallowed) of normalized `words`, and the share of their features it knows."""
+    def weigh(self, words: Sequence[str]) -> tuple[float, int]:
+        """p(disallowed) of normalized `words`, and how many of their features it knows
+        (against `feature_count(words)`, worked out only when the probability matters)."""
         known = present(words, self.words, self.pairs, self.prefixes)
         score = self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
-        coverage = len(known) / feature_count(words) if words else 0.0
         if score < -30:
-            return 0.0, coverage
-        return 1.0 / (1.0 + math.exp(-score)), coverage
+            return 0.0, len(known)
+        return 1.0 / (1.0 + math.exp(-score)), len(known)
 
 
 @cache
