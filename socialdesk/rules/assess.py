@@ -81,6 +81,8 @@ _KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
 REFUSAL_VETO = 0.7
 _VETOING: frozenset[str] = frozenset({"escalate", "agent", "auto_reply"})
 _SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
+# Rules that know which other agency a message's business belongs to (a canned pointer there).
+_ELSEWHERE = "faq:offtopic."
 # Intents under which abusive language with no service is abuse without a request.
 _ABUSE_LIKE: frozenset[str] = frozenset({"abuse", "greeting", "thanks", "off_topic"})
 
@@ -162,8 +164,13 @@ class Triage:
         c = Classification(service=c.service, item=c.item, intent=intent,
                            confidence=confidence, rules=rules)
         if self.second_opinion is not None:
-            rules_service = c.service
+            rules_service, rules_action = c.service, action
             c, action = _second_look(c, action, self.second_opinion.judge(shared, words))
+            if (action == "ignore" and rules_action == "auto_reply" and c.intent == "off_topic"
+                    and any(rule.startswith(_ELSEWHERE) for rule in c.rules)):
+                # Another agency's business asked in earnest (a tax return, a pension, a BPJS
+                # claim) is a question all the same: silence needs noise, not a guess.
+                action = rules_action
             confidence, rules = c.confidence, c.rules
             # The model chose another service: the rules' item went with theirs, but a rule
             # that fired may name an item of the model's service.
