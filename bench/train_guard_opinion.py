@@ -51,11 +51,11 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 )
 
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
-                     for w in ("r", "s", "t", "u", "v", "w", "x", "y", "af", "ag", "ah", "ai",
-                               "am", "an", "as", "at"))
+                     for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
+                               "ah", "ai", "am", "an", "as", "at", "ba", "bb"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
-                         for w in (*"abcefghijklmnop", "ae", "aj", "ak", "al", "ao", "ap",
-                                   "aq", "ar"))
+                         for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
+                                   "ao", "ap", "aq", "ar", "az"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
