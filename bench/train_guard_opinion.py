@@ -55,7 +55,7 @@ DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                                "ah", "ai", "am", "an", "as", "at", "ba", "bb"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
-                                   "ao", "ap", "aq", "ar", "az"))
+                                   "ao", "ap", "aq", "ar", "ay", "az"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
