@@ -108,6 +108,20 @@ def test_a_reply_the_rules_pass_is_stopped_with_the_models_reason_and_words(
     assert words and all(words)
 
 
+def test_the_models_reason_names_telling_words_not_forms_of_address(tmp_path: Path) -> None:
+    # "kakak" and "memang" weigh the most here, yet a supervisor learns nothing from them.
+    weights = {f: [0.0, 0.0] for f in features(tokens(LICENCE))}
+    for feature, weight in (("w:kakak", 3.0), ("w:memang", 2.5), ("w:mencairkan", 1.0),
+                            ("w:persetujuan", 0.8), ("b:boleh langsung", 0.6)):
+        weights[feature] = [weight, -weight]
+    path = _weights(tmp_path, {MODEL_HEAD: {"classes": ["disallowed", "pass"],
+                                            "intercept": [0.0, 0.0], "weights": weights}})
+    verdict = Guard.load(model_path=path).check_outbound(LICENCE, channel="facebook")
+    (reason,) = verdict.reasons
+    words = reason[reason.index("(") + 1:reason.rindex(")")].split(", ")
+    assert words == ["mencairkan", "persetujuan", "boleh langsung"]
+
+
 def test_a_model_in_doubt_holds_what_the_rules_pass_and_adds_its_reason_to_their_hold(
         tmp_path: Path, rules_only: Guard) -> None:
     doubting = _leaning(tmp_path, (MODEL_THRESHOLD + MODEL_BLOCK_THRESHOLD) / 2)

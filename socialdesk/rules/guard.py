@@ -67,6 +67,17 @@ MODEL_MIN_WORDS = 6
 # the content kinds it caught from writers it never saw (0.5 % of disallowed replies held or
 # blocked with the rules; bench/train_guard_opinion.py --lowo).
 MODEL_MIN_COVERAGE = 0.55
+# Words the model's reason leaves unnamed: forms of address, particles and small words weigh
+# in its sums like any feature, but a supervisor reading "(kakak, memang, kalau)" learns nothing
+# of why a reply was held. Prefixes of five letters cut from them ("kakak") are left out too.
+PLAIN_WORDS: frozenset[str] = frozenset({
+    "kakak", "kak", "bapak", "pak", "ibu", "bu", "admin", "min", "mas", "mbak", "sir", "madam",
+    "ya", "iya", "yang", "dan", "di", "ke", "dari", "itu", "ini", "jadi", "kalau", "memang",
+    "meman", "sudah", "saja", "dulu", "juga", "kok", "sih", "dong", "deh", "nya", "kami",
+    "anda", "saya", "untuk", "dengan", "atau", "karena", "karen", "masih", "lagi", "ada",
+    "the", "a", "an", "to", "of", "and", "is", "it", "you", "we", "s", "tersebut", "terse",
+    "tolong", "mohon", "silakan", "silak", "terima", "kasih", "hai", "halo", "selamat", "selam",
+    "pagi", "siang", "sore", "malam", "nggih", "kang", "teh", "bang", "kakak-kakak"})
 # `Guard.load(path)` with no `model_path`: the packaged weights.
 PACKAGED = "packaged"
 # Sentences (and clauses after "but") are read one by one for refusals.
@@ -407,7 +418,7 @@ class Guard:
             return None
         opinion = self.opinion.model.judge(visible, words)[MODEL_HEAD]
         # Two classes: the features that raised "disallowed" are the ones it names.
-        named = ", ".join(f.split(":", 1)[1] for f in opinion.because)
+        named = ", ".join(f.split(":", 1)[1] for f in opinion.because_without(PLAIN_WORDS))
         return (f"model:disallowed {opinion.probability:.2f} ({named})",
                 probability >= MODEL_BLOCK_THRESHOLD)
 

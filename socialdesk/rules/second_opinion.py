@@ -96,14 +96,21 @@ class Opinion(NamedTuple):
 
     @property
     def because(self) -> tuple[str, ...]:
+        return self.because_without(frozenset())
+
+    def because_without(self, plain: frozenset[str]) -> tuple[str, ...]:
+        """`because`, passing over the words and prefixes in `plain` (forms of address and
+        small words that say nothing to the person reading the reason); word pairs are kept,
+        since "jadi boleh" tells what "jadi" alone does not."""
         if self.known is None:
             return ()
         # A weight is above 0 when its field is above BIAS, and weights rank as their fields
         # do (one field, one weight): the fields are ranked as they are, unconverted.
         shift = self.column * FIELD_BITS
         found = self.known.found()
-        pushing = [(field, i) for i, (row, _, _) in enumerate(found)
-                   if (field := (row >> shift) & MASK) > BIAS]
+        pushing = [(field, i) for i, (row, kind, key) in enumerate(found)
+                   if (field := (row >> shift) & MASK) > BIAS
+                   and not (kind != "b:" and key in plain)]
         pushing.sort(reverse=True)
         if len(pushing) > TOP_FEATURES:
             # The ranking is by weight, then name: only the features that tie with or beat
