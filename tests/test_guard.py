@@ -52,7 +52,7 @@ def test_it_blocks_every_disallowed_reply(text: str, reason: str) -> None:
 def test_it_passes_links_to_official_domains_except_on_x() -> None:
     text = "Info lengkap di https://djpb.kemenkeu.go.id/portal dan jdih.kemenkeu.go.id ya Kak."
     assert GUARD.check_outbound(text, channel="instagram") == Verdict("pass")
-    assert GUARD.check_outbound("WhatsApp wa.me/6287877114090", channel="facebook").ok
+    assert GUARD.check_outbound("WhatsApp 0878-7711-4090 ya Kak", channel="facebook").ok
     on_x = GUARD.check_outbound(text, channel="twitter")
     assert on_x.reasons == ("link_on_x",)
     assert GUARD.check_outbound(text, channel="x").reasons == ("link_on_x",)
@@ -354,9 +354,16 @@ def test_official_contacts_go_id_and_refusals_that_name_their_category_pass(text
     assert GUARD.check_outbound(text, channel="facebook").verdict != "block"
 
 
-def test_the_centres_whatsapp_link_is_held_for_review_as_no_go_id_site() -> None:
-    verdict = GUARD.check_outbound("Chat kami di https://wa.me/6287877114090", channel="facebook")
-    assert verdict == Verdict("review", ("unsure:link",))
+def test_the_centres_whatsapp_link_is_blocked_unless_an_administrator_allows_it() -> None:
+    text = "Chat kami di https://wa.me/6287877114090"
+    assert GUARD.check_outbound(text, channel="facebook").reasons == ("link_not_allowed",)
+    data = yaml.safe_load(resources.default_path(resources.GUARD).read_text(encoding="utf-8"))
+    data["allowed_link_prefixes"] = ["wa.me/6287877114090"]
+    allowing = Guard.from_mapping(data, base=resources.default_path(resources.GUARD).parent)
+    # Allowed, yet no go.id site: a supervisor reads it before it goes out.
+    assert allowing.check_outbound(text, channel="facebook") == Verdict("review", ("unsure:link",))
+    other = "Chat kami di https://wa.me/6281234567890"
+    assert allowing.check_outbound(other, channel="facebook").reasons == ("link_not_allowed",)
 
 
 def test_a_masked_english_insult_is_abuse() -> None:

@@ -71,7 +71,8 @@ def test_the_guards_margin_scoring_agrees_with_the_models_own(with_model: Guard)
         assert with_model.opinion.probability(words) == pytest.approx(expected, abs=1e-9)
 
 
-LINK = "Kunjungi https://wa.me/6287877114090 untuk chat dengan petugas kami."
+# A hedged reading of a cost standard, which the rules hold for review.
+HELD = "Secara umum honor narasumber dibayar sesuai SBM, silakan cek ke PPK satker."
 INSULT = "Dasar bodoh, baca sendiri aturannya di forms.gle/abc ya."
 SHORT = "Baik Kak, kami cek."
 
@@ -80,7 +81,7 @@ def _leaning(tmp_path: Path, probability: float) -> Guard:
     """A guard whose model gives the replies of these tests the same probability of being
     disallowed: it knows all their features, and none of them weighs."""
     half = math.log(probability / (1 - probability)) / 2
-    known = {f: [0.0, 0.0] for text in (LICENCE, LINK, INSULT, SHORT)
+    known = {f: [0.0, 0.0] for text in (LICENCE, HELD, INSULT, SHORT)
              for f in features(tokens(text))}
     weights = _weights(tmp_path, {MODEL_HEAD: {
         "classes": ["disallowed", "pass"], "intercept": [half, -half], "weights": known}})
@@ -126,16 +127,16 @@ def test_a_model_in_doubt_holds_what_the_rules_pass_and_adds_its_reason_to_their
         tmp_path: Path, rules_only: Guard) -> None:
     doubting = _leaning(tmp_path, (MODEL_THRESHOLD + MODEL_BLOCK_THRESHOLD) / 2)
     assert doubting.check_outbound(LICENCE, channel="facebook").verdict == "review"
-    assert rules_only.check_outbound(LINK, channel="facebook").reasons == ("unsure:link",)
-    held = doubting.check_outbound(LINK, channel="facebook")
+    assert rules_only.check_outbound(HELD, channel="facebook").reasons == ("unsure:interpretation",)
+    held = doubting.check_outbound(HELD, channel="facebook")
     assert held.verdict == "review"
-    assert held.reasons[0] == "unsure:link"
+    assert held.reasons[0] == "unsure:interpretation"
     assert held.reasons[1].startswith("model:disallowed")
 
 
 def test_a_model_below_its_threshold_changes_nothing(tmp_path: Path, rules_only: Guard) -> None:
     calm = _leaning(tmp_path, MODEL_THRESHOLD / 2)
-    for text in (LICENCE, LINK):
+    for text in (LICENCE, HELD):
         assert calm.check_outbound(text, channel="facebook") == rules_only.check_outbound(
             text, channel="facebook")
 
@@ -144,7 +145,7 @@ def test_a_sure_model_blocks_what_the_rules_pass_or_hold_and_never_touches_their
         tmp_path: Path, rules_only: Guard) -> None:
     # Every word argues "disallowed" with all its weight.
     sure = _leaning(tmp_path, 0.9999)
-    for text in (LICENCE, INSULT, LINK):
+    for text in (LICENCE, INSULT, HELD):
         before = rules_only.check_outbound(text, channel="facebook")
         after = sure.check_outbound(text, channel="facebook")
         if before.verdict == "block":
