@@ -71,7 +71,7 @@ _PROVINCES = frozenset(
 _ADDRESS = re.compile(
     r"\b(?i:jl|jln|jalan|gg|gang|komp|komplek|perum|perumahan)\.?\s+"
     r"[A-Z0-9][\w'.-]*(?:\s+[A-Z0-9][\w'.-]*){0,4}"
-    r"(?:\s*,?\s*(?i:no|nomor|blok)\.?\s*[0-9]+[A-Za-z]?(?:/[0-9]+)?)"
+    r"(?:\s*,?\s*(?i:no|nomor|blok|km)\.?\s*[0-9]+[A-Za-z]?(?:/[0-9]+)?)"
     r"(?:\s*,?\s*(?i:rt|rw|kel|kec|kelurahan|kecamatan|desa|kab|kota|kabupaten)\.?\s*"
     r"[0-9A-Z]\w*(?:\s*/\s*(?i:rw)?\.?\s*[0-9]+)?"
     r"(?:\s+(?!(?i:rt|rw|kel|kec|kab|kota|desa)\b)[A-Z][a-z]+){0,2})*"
