@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,48 @@ def test_it_counts_length_as_each_platform_does() -> None:
     assert GUARD.check_outbound("a" * 2201, channel="instagram").reasons == ("too_long",)
     assert GUARD.check_outbound("a" * 8001, channel="facebook").reasons == ("too_long",)
     assert GUARD.check_outbound("a" * 10000, channel="youtube").ok
+
+
+def _x_weight_one_by_one(text: str) -> int:
+    """twitter-text's weighting read code point by code point, as its rules state it."""
+    def emoji_start(cp: int) -> bool:
+        return 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+
+    total, i = 0, 0
+    while i < len(text):
+        cp = ord(text[i])
+        i += 1
+        if emoji_start(cp):
+            if 0x1F1E6 <= cp <= 0x1F1FF and i < len(text) and 0x1F1E6 <= ord(text[i]) <= 0x1F1FF:
+                i += 1
+            while i < len(text) and (ord(text[i]) in (0x200D, 0xFE0F, 0x20E3)
+                                     or 0x1F3FB <= ord(text[i]) <= 0x1F3FF
+                                     or 0xE0020 <= ord(text[i]) <= 0xE007F):
+                if (ord(text[i]) == 0x200D and i + 1 < len(text)
+                        and emoji_start(ord(text[i + 1]))):
+                    i += 1
+                i += 1
+            total += 2
+        elif (cp <= 0x10FF or 0x2000 <= cp <= 0x200D or 0x2010 <= cp <= 0x201F
+              or 0x2032 <= cp <= 0x2037):
+            total += 1
+        else:
+            total += 2
+    return total
+
+
+_X_ALPHABET = [chr(c) for c in (
+    *range(32, 127), 0xE9, 0x10FF, 0x1100, 0x2000, 0x200D, 0x200E, 0x2010, 0x201F, 0x2020,
+    0x2032, 0x2037, 0x2038, 0x20E3, 0xFE0F, 0x2600, 0x27BF, 0x27C0, 0x2B00, 0x2BFF, 0x3042,
+    0x1F1E6, 0x1F1EE, 0x1F1FF, 0x1F3FB, 0x1F3FF, 0x1F600, 0x1F64F, 0x1FAFF, 0x1FB00, 0xE0020,
+    0xE007F, 0x1F468, 0x1F469)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_X_ALPHABET), max_size=40).map("".join))
+def test_x_weighting_skips_light_runs_yet_weighs_as_code_point_by_code_point(text: str) -> None:
+    text = unicodedata.normalize("NFC", text)
+    assert GUARD.weighted_length(text, "twitter") == _x_weight_one_by_one(text)
 
 
 def test_it_blocks_empty_and_invisible_replies() -> None:

@@ -130,27 +130,32 @@ def _is_emoji_tail(cp: int) -> bool:
     )
 
 
+# Every code point _x_weight weighs 2; emoji starts are among them, so a run of other code
+# points between two of these weighs its length and needs no look at each code point.
+_X_HEAVY = re.compile("[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+
+
 def _x_weighted(text: str) -> int:
     if text.isascii():
         return len(text)  # every ASCII code point weighs 1
     total = 0
     i, n = 0, len(text)
-    while i < n:
-        cp = ord(text[i])
+    search = _X_HEAVY.search
+    while (m := search(text, i)) is not None:
+        j = m.start()
+        total += j - i  # the light run before it, one each
+        cp = ord(text[j])
+        i = j + 1
         if _is_emoji_start(cp):
             # One emoji sequence (ZWJ family, skin tone, flag pair) weighs 2 in all.
-            i += 1
             if 0x1F1E6 <= cp <= 0x1F1FF and i < n and 0x1F1E6 <= ord(text[i]) <= 0x1F1FF:
                 i += 1
             while i < n and _is_emoji_tail(ord(text[i])):
                 if ord(text[i]) == 0x200D and i + 1 < n and _is_emoji_start(ord(text[i + 1])):
                     i += 1
                 i += 1
-            total += 2
-            continue
-        total += _x_weight(cp)
-        i += 1
-    return total
+        total += 2
+    return total + (n - i)
 
 
 @dataclass(frozen=True)
