@@ -52,11 +52,12 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
-                               "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh"))
+                               "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh",
+                               "bm", "bn", "bo", "bp"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",
-                                   "bf"))
+                                   "bf", "bi", "bj", "bk", "bl"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
@@ -141,7 +142,7 @@ def provenance(paths: Sequence[Path], counts: Sequence[int],
         "C": C, "min_df": MIN_DF, "intercept": INTERCEPT,
         "incoming_weight": INCOMING_WEIGHT,
         "used_by": "socialdesk/rules/guard.py (MODEL_THRESHOLD, MODEL_BLOCK_THRESHOLD, "
-                   "MODEL_MIN_WORDS)",
+                   "MODEL_MIN_WORDS, MODEL_BLOCK_MIN_WORDS)",
         "sets": described(paths, counts),
         "incoming_sets": described(incoming, incoming_counts),
     }
@@ -157,6 +158,14 @@ def disallowed_probability(opinion: GuardOpinion, text: str) -> float:
         return 0.0
     probability, known = opinion.weigh(words)
     return probability if known / feature_count(words) >= MODEL_MIN_COVERAGE else 0.0
+
+
+def model_blocks(opinion: GuardOpinion, text: str) -> bool:
+    """Whether the guard's model blocks `text` on its own: sure, and the reply long enough."""
+    from socialdesk.rules.guard import MODEL_BLOCK_MIN_WORDS, MODEL_BLOCK_THRESHOLD
+
+    return (len(tokens(text)) >= MODEL_BLOCK_MIN_WORDS
+            and disallowed_probability(opinion, text) >= MODEL_BLOCK_THRESHOLD)
 
 
 def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
@@ -181,8 +190,9 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
         rules_passed = sum(rules[i] == "pass" for i in good)
         print(f"{held.stem}: rules alone hold-or-block {rules_held}/{len(bad)}, "
               f"pass {rules_passed}/{len(good)} proper")
-        blocked = sum(rules[i] == "block" or probs[i] >= MODEL_BLOCK_THRESHOLD for i in bad)
-        wrongly = sum(rules[i] == "block" or probs[i] >= MODEL_BLOCK_THRESHOLD for i in good)
+        blocks = [model_blocks(model, row["text"]) for row in rows]
+        blocked = sum(rules[i] == "block" or blocks[i] for i in bad)
+        wrongly = sum(rules[i] == "block" or blocks[i] for i in good)
         for k, v in enumerate((blocked, wrongly, len(bad), len(good))):
             shipped[k] += v
         print(f"  as shipped (review at {MODEL_THRESHOLD}, block at {MODEL_BLOCK_THRESHOLD}): "

@@ -18,6 +18,7 @@ from socialdesk.core.settings import SettingsError, parse_settings
 from socialdesk.rules.guard import (
     MODEL_BLOCK_THRESHOLD,
     MODEL_HEAD,
+    MODEL_BLOCK_MIN_WORDS,
     MODEL_MIN_WORDS,
     MODEL_THRESHOLD,
     Guard,
@@ -156,6 +157,19 @@ def test_a_sure_model_blocks_what_the_rules_pass_or_hold_and_never_touches_their
             # The rules' own doubts are kept as reasons, without the mark that asks for review.
             assert after.reasons[:-1] == tuple(r.removeprefix("unsure:")
                                                for r in before.reasons)
+
+
+def test_a_sure_model_holds_but_never_blocks_a_reply_shorter_than_its_block_length(
+        tmp_path: Path, rules_only: Guard) -> None:
+    # Everyday replies are short, and on a short one the model's certainty rests on a few words.
+    brief = "Unit Kakak boleh mencairkan anggaran itu tanpa persetujuan."
+    assert MODEL_MIN_WORDS <= len(tokens(brief)) < MODEL_BLOCK_MIN_WORDS
+    assert rules_only.check_outbound(brief, channel="facebook").passed
+    verdict = _leaning(tmp_path, 0.9999).check_outbound(brief, channel="facebook")
+    assert verdict.verdict == "review"
+    assert verdict.reasons[0].startswith("model:disallowed 1.00")
+    assert len(tokens(LICENCE)) >= MODEL_BLOCK_MIN_WORDS
+    assert _leaning(tmp_path, 0.9999).check_outbound(LICENCE, channel="facebook").verdict == "block"
 
 
 def test_a_reply_too_short_for_the_model_is_left_to_the_rules(tmp_path: Path) -> None:
