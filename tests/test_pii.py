@@ -26,6 +26,9 @@ POSITIVE = [
     ("WA +62 812-3456-7890", "phone", "WA [TELEPON]"),
     ("62 812.3456.7890 min", "phone", "[TELEPON] min"),
     ("kantor (021) 3449230", "phone", "kantor [TELEPON]"),
+    # Round 6: another country's number in international form, a bare house number.
+    ("We will call you on +670 7723 1184 today", "phone", "We will call you on [TELEPON] today"),
+    ("Pak Sutrisno di Jl. Kenanga 12 Blora, kami catat", "address", None),
     ("email ke budi.santoso@gmail.com ya", "email", "email ke [EMAIL] ya"),
     ("SP2D no 250211301004587 blm cair", "sp2d_number", "SP2D no [SP2D] blm cair"),
     ("cek 260011301000123 min", "sp2d_number", "cek [SP2D] min"),
@@ -95,6 +98,11 @@ def test_it_finds_each_kind_in_its_usual_spellings(text: str, kind: str,
 def test_it_leaves_desk_numbers_alone(text: str) -> None:
     assert find_pii(text) == []
     assert mask(text) == text
+
+
+def test_a_road_in_a_sentence_does_not_swallow_the_number_after_it() -> None:
+    # "jalan" is also "going on": the NIK after it stays a NIK, not a house number.
+    assert pii_kinds("kontrakku masih jalan. NIK 7271031208950003") == ["nik"]
 
 
 def test_it_tells_a_16_digit_number_by_the_word_before_it() -> None:

@@ -70,8 +70,11 @@ _PROVINCES = frozenset(
 
 _ADDRESS = re.compile(
     r"\b(?i:jl|jln|jalan|gg|gang|komp|komplek|perum|perumahan)\.?\s+"
-    r"[A-Z0-9][\w'.-]*(?:\s+[A-Z0-9][\w'.-]*){0,4}"
-    r"(?:\s*,?\s*(?i:no|nomor|blok|km)\.?\s*[0-9]+[A-Za-z]?(?:/[0-9]+)?)"
+    r"(?!(?i:no|nomor|km|rt|rw)\b)[A-Z0-9][\w'.-]*"
+    r"(?:\s+(?!(?i:no|nomor|km|rt|rw)\b)[A-Z0-9][\w'.-]*){0,4}"
+    # A house number, after "no"/"blok"/"km" or bare when short ("Jl. Kenanga 12").
+    r"(?:(?:\s*,?\s*(?i:no|nomor|blok|km)\.?\s*[0-9]+|,?\s+[0-9]{1,4}(?![0-9]))"
+    r"[A-Za-z]?(?:/[0-9]+)?)"
     r"(?:\s*,?\s*(?i:rt|rw|kel|kec|kelurahan|kecamatan|desa|kab|kota|kabupaten)\.?\s*"
     r"[0-9A-Z]\w*(?:\s*/\s*(?i:rw)?\.?\s*[0-9]+)?"
     r"(?:\s+(?!(?i:rt|rw|kel|kec|kab|kota|desa)\b)[A-Z][a-z]+){0,2})*"
@@ -160,7 +163,9 @@ _OFFICIAL_NATIONAL = frozenset(_national(n) for n in OFFICIAL_NUMBERS)
 
 def _is_phone(raw: str, d: str) -> bool:
     if raw.lstrip().startswith("+") and not d.startswith("62"):
-        return False
+        # Another country's number in international form (E.164: a country code and at most
+        # 15 digits in all), as a foreign supplier or a diaspora writer gives it.
+        return 10 <= len(d) <= 15
     national = _national(d)
     if not national.startswith("0") or national in _OFFICIAL_NATIONAL:
         return False
