@@ -29,6 +29,7 @@ POSITIVE = [
     # Round 6: another country's number in international form, a bare house number.
     ("We will call you on +670 7723 1184 today", "phone", "We will call you on [TELEPON] today"),
     ("Pak Sutrisno di Jl. Kenanga 12 Blora, kami catat", "address", None),
+    ("alamat Dusun Krajan RT 02 RW 01 Desa Sidomulyo, mohon", "address", None),
     ("email ke budi.santoso@gmail.com ya", "email", "email ke [EMAIL] ya"),
     ("SP2D no 250211301004587 blm cair", "sp2d_number", "SP2D no [SP2D] blm cair"),
     ("cek 260011301000123 min", "sp2d_number", "cek [SP2D] min"),

@@ -79,7 +79,7 @@ _ADDRESS = re.compile(
     r"[0-9A-Z]\w*(?:\s*/\s*(?i:rw)?\.?\s*[0-9]+)?"
     r"(?:\s+(?!(?i:rt|rw|kel|kec|kab|kota|desa)\b)[A-Z][a-z]+){0,2})*"
 )
-_RT_RW = re.compile(r"\brt\.?\s*[0-9]{1,3}\s*/\s*rw\.?\s*[0-9]{1,3}\b", re.IGNORECASE)
+_RT_RW = re.compile(r"\brt\.?\s*[0-9]{1,3}\s*[/,]?\s*rw\.?\s*[0-9]{1,3}\b", re.IGNORECASE)
 _ADDRESS_NEAR = re.compile(
     r"\b(?:jl|jalan|gg|no|dusun|dsn|desa|kampung|kp|kelurahan|kel|perum|perumahan|komplek|"
     r"komp|blok)\b", re.IGNORECASE)
@@ -302,12 +302,12 @@ def _spelled_numbers(text: str) -> Iterable[PiiFinding]:
 
 
 def _addresses(text: str) -> Iterable[PiiFinding]:
-    # Only called on texts with a digit, which both shapes need; RT/RW needs its slash too.
+    # Only called on texts with a digit, which both shapes need; RT/RW needs its "rw" too.
     lowered = text.lower()
     if any(word in lowered for word in _ADDRESS_WORDS):
         for m in _ADDRESS.finditer(text):
             yield PiiFinding("address", m.start(), m.end())
-    if "/" not in text:
+    if "rw" not in lowered:
         return
     for m in _RT_RW.finditer(text):
         lead = text[max(0, m.start() - 60):m.start()]
