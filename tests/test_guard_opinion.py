@@ -16,9 +16,9 @@ import pytest
 from socialdesk.core.resources import GUARD_MODEL, default_path
 from socialdesk.core.settings import SettingsError, parse_settings
 from socialdesk.rules.guard import (
+    MODEL_BLOCK_MIN_WORDS,
     MODEL_BLOCK_THRESHOLD,
     MODEL_HEAD,
-    MODEL_BLOCK_MIN_WORDS,
     MODEL_MIN_WORDS,
     MODEL_THRESHOLD,
     Guard,
