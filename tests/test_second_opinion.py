@@ -202,3 +202,21 @@ def test_a_rules_refusal_gives_way_only_to_a_sure_model_that_sees_no_refusal(
     refusing = _with(rules_only, model(5.0, "excluded_info_request")).run(
         text, channel="twitter", kind="mention")
     assert refusing.action == "refuse"
+
+
+def test_a_question_with_a_canned_answer_stays_a_question_when_the_model_hears_a_greeting(
+) -> None:
+    from socialdesk.rules.assess import _second_look
+    from socialdesk.rules.second_opinion import Opinion
+    from socialdesk.rules.types import Classification
+
+    hours = Classification(service="1", item="1.37", intent="question", confidence=1.0,
+                           rules=("intent.question.ask", "intent.greeting",
+                                  "faq:service-hours"))
+    opinions = {"intent": Opinion("greeting", 0.9)}
+    # "Selamat malam, apakah besok Jumat layanan tetap buka?": the hours are the answer.
+    kept, _ = _second_look(hours, "auto_reply", opinions, asked=True)
+    assert kept.intent == "question"
+    # Thanks that name a topic ("matur nuwun, SP2D-nya sampun cair") ask nothing.
+    thanked, _ = _second_look(hours, "auto_reply", opinions, asked=False)
+    assert thanked.intent == "greeting"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from socialdesk.core.catalog import Catalog, load_catalog
 from socialdesk.rules.classify import Classifier
-from socialdesk.rules.decide import decide
+from socialdesk.rules.decide import FAQ_MARK, decide
 from socialdesk.rules.guard import Guard
 from socialdesk.rules.normalize import tokens, use_lexicon
 from socialdesk.rules.pii import pii_kinds
@@ -81,6 +81,8 @@ _KEPT: frozenset[str] = frozenset({"redirect_private", "refuse"})
 REFUSAL_VETO = 0.7
 _VETOING: frozenset[str] = frozenset({"escalate", "agent", "auto_reply"})
 _SILENT: frozenset[str] = frozenset({"spam", "abuse", "off_topic"})
+# Intents whose canned reply answers no question.
+_NOT_ANSWERS: frozenset[str] = frozenset({"greeting", "thanks", "off_topic"})
 # Rules that know which other agency a message's business belongs to (a canned pointer there).
 _ELSEWHERE = "faq:offtopic."
 # Intents under which abusive language with no service is abuse without a request.
@@ -165,7 +167,8 @@ class Triage:
                            confidence=confidence, rules=rules)
         if self.second_opinion is not None:
             rules_service, rules_action = c.service, action
-            c, action = _second_look(c, action, self.second_opinion.judge(shared, words))
+            c, action = _second_look(c, action, self.second_opinion.judge(shared, words),
+                                     asked="?" in shared)
             if (action == "ignore" and rules_action == "auto_reply" and c.intent == "off_topic"
                     and any(rule.startswith(_ELSEWHERE) for rule in c.rules)):
                 # Another agency's business asked in earnest (a tax return, a pension, a BPJS
@@ -216,11 +219,17 @@ class Triage:
         return max(weights, key=weights.__getitem__) if weights else None
 
 
-def _second_look(c: Classification, action: Action,
-                 opinions: dict[str, Opinion]) -> tuple[Classification, Action]:
-    """The rules' classification and action, changed where the model is surer (see above)."""
+def _second_look(c: Classification, action: Action, opinions: dict[str, Opinion], *,
+                 asked: bool = False) -> tuple[Classification, Action]:
+    """The rules' classification and action, changed where the model is surer (see above).
+    `asked`: the message puts a question (a question mark)."""
     service, item, intent = c.service, c.item, c.intent
     notes: list[str] = []
+    # A question put to the desk that the rules hold a canned answer for ("besok layanan
+    # tetap buka?") stays a question: a greeting back would not answer it. Without a question
+    # mark, thanks that name a topic are thanks.
+    canned = (asked and intent == "question"
+              and any(rule.startswith(FAQ_MARK) for rule in c.rules))
     said = opinions.get("service")
     if said is not None:
         guess = None if said.label == "none" else said.label
@@ -250,7 +259,8 @@ def _second_look(c: Classification, action: Action,
             change = intent not in REFUSAL_INTENTS and why.label in REFUSAL_INTENTS
         else:
             change = (intent not in REFUSAL_INTENTS and why.label not in REFUSAL_INTENTS
-                      and why.probability >= INTENT_SURE)
+                      and why.probability >= INTENT_SURE
+                      and not (canned and why.label in _NOT_ANSWERS))
         if change:
             intent = INTENT_NAMES[why.label]
             notes.append(why.describe("intent"))
