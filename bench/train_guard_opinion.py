@@ -160,17 +160,14 @@ def disallowed_probability(opinion: GuardOpinion, text: str) -> float:
     return probability if known / feature_count(words) >= MODEL_MIN_COVERAGE else 0.0
 
 
-def model_blocks(opinion: GuardOpinion, text: str) -> bool:
-    """Whether the guard's model blocks `text` on its own: sure, and the reply long enough."""
-    from socialdesk.rules.guard import MODEL_BLOCK_MIN_WORDS, MODEL_BLOCK_THRESHOLD
-
-    return (len(tokens(text)) >= MODEL_BLOCK_MIN_WORDS
-            and disallowed_probability(opinion, text) >= MODEL_BLOCK_THRESHOLD)
-
-
 def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
                   incoming: Sequence[dict[str, Any]]) -> None:
-    from socialdesk.rules.guard import MODEL_BLOCK_THRESHOLD, MODEL_THRESHOLD, Guard
+    from socialdesk.rules.guard import (
+        MODEL_BLOCK_THRESHOLD,
+        MODEL_THRESHOLD,
+        Guard,
+        model_blocks_alone,
+    )
 
     guard = Guard.load(model_path=None)
     shipped = [0, 0, 0, 0]
@@ -190,7 +187,8 @@ def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
         rules_passed = sum(rules[i] == "pass" for i in good)
         print(f"{held.stem}: rules alone hold-or-block {rules_held}/{len(bad)}, "
               f"pass {rules_passed}/{len(good)} proper")
-        blocks = [model_blocks(model, row["text"]) for row in rows]
+        blocks = [model_blocks_alone(p, len(tokens(row["text"]))) for p, row in zip(
+            probs, rows, strict=True)]
         blocked = sum(rules[i] == "block" or blocks[i] for i in bad)
         wrongly = sum(rules[i] == "block" or blocks[i] for i in good)
         for k, v in enumerate((blocked, wrongly, len(bad), len(good))):

@@ -84,6 +84,14 @@ PLAIN_WORDS: frozenset[str] = frozenset({
     "the", "a", "an", "to", "of", "and", "is", "it", "you", "we", "s", "tersebut", "terse",
     "tolong", "mohon", "silakan", "silak", "terima", "kasih", "hai", "halo", "selamat", "selam",
     "pagi", "siang", "sore", "malam", "nggih", "kang", "teh", "bang", "kakak-kakak"})
+
+
+def model_blocks_alone(probability: float, word_count: int) -> bool:
+    """Whether the second opinion, heard at `probability` on a reply of `word_count` words,
+    blocks it rather than holding it for review."""
+    return probability >= MODEL_BLOCK_THRESHOLD and word_count >= MODEL_BLOCK_MIN_WORDS
+
+
 # `Guard.load(path)` with no `model_path`: the packaged weights.
 PACKAGED = "packaged"
 # Sentences (and clauses after "but") are read one by one for refusals.
@@ -117,13 +125,6 @@ def fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _x_weight(cp: int) -> int:
-    # twitter-text v3: these ranges weigh 1, every other code point 2.
-    if cp <= 0x10FF or 0x2000 <= cp <= 0x200D or 0x2010 <= cp <= 0x201F or 0x2032 <= cp <= 0x2037:
-        return 1
-    return 2
-
-
 def _is_emoji_start(cp: int) -> bool:
     return 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
 
@@ -136,8 +137,9 @@ def _is_emoji_tail(cp: int) -> bool:
     )
 
 
-# Every code point _x_weight weighs 2; emoji starts are among them, so a run of other code
-# points between two of these weighs its length and needs no look at each code point.
+# twitter-text v3: code points in these ranges weigh 1, every other one 2 (this class matches
+# the others). Emoji starts are among them, so a run of light code points between two heavy
+# ones weighs its length and needs no look at each code point.
 _X_HEAVY = re.compile("[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
@@ -431,7 +433,7 @@ class Guard:
         # Two classes: the features that raised "disallowed" are the ones it names.
         named = ", ".join(f.split(":", 1)[1] for f in opinion.because_without(PLAIN_WORDS))
         return (f"model:disallowed {opinion.probability:.2f} ({named})",
-                probability >= MODEL_BLOCK_THRESHOLD and len(words) >= MODEL_BLOCK_MIN_WORDS)
+                model_blocks_alone(probability, len(words)))
 
     def _grounds(self, gates: Sequence[Gated], read: str) -> int:
         """How many review patterns of one topic match at different places of the reply,

@@ -56,7 +56,8 @@ _CTX_PHONE = re.compile(
 )
 # Desk numbers: tickets, money, budget documents, regulations.
 _CTX_NOT_PII = re.compile(
-    r"(?:\b(?:tiket(?:nya|ku|mu)?|tickets?|laporan(?:nya|ku)?|aduan(?:nya|ku)?|dipa|spm|spp|pmk|per|perdirjen|kmk|pp|uu|se|rp"
+    r"(?:\b(?:tiket(?:nya|ku|mu)?|tickets?|laporan(?:nya|ku)?|aduan(?:nya|ku)?"
+    r"|dipa|spm|spp|pmk|per|perdirjen|kmk|pp|uu|se|rp"
     r"|idr|usd|satker|kode|akun|nrk|register|kontrak|npsn|nup)\b\W*(?:[a-z]+\W*){0,2}|#\s*)$",
     re.IGNORECASE,
 )
