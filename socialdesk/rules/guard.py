@@ -97,6 +97,19 @@ PACKAGED = "packaged"
 # Sentences (and clauses after "but") are read one by one for refusals.
 _CLAUSES = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:tapi|tetapi|namun|but|however)\b)")
 
+# A word in quotes that the reply says someone said, wrote or called ("kata 'bangsat' di
+# komentar Bapak", "nyebut kami 'g0bl0k'") is mentioned, not used: an agent may acknowledge
+# the user's own insult. Quotes alone are not enough ("yang 'pintar' siapa ya").
+_QUOTED_MENTION = re.compile(
+    r"\b(?:kata|kata-kata|sebutan|istilah|ucapan|umpatan|makian|panggilan|julukan|komentar"
+    r"|(?:me|di|nye|ny|ng)?(?:sebut|nyebut|bilang|tulis|nulis|panggil|katakan|ucapkan)\w*"
+    r"|called?|calling|the\s+words?|said|wrote|writes?)\b(?:\s+\S+){0,3}?\s*"
+    "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]([^\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]{1,40})"
+    "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]"
+    # The user's word made theirs by the suffix ("kami terima 'g0bl0k'-nya").
+    "|()[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb][^\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]{1,40}"
+    "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]-?nya\\b")
+_QUOTES = frozenset("\"'\u2018\u2019\u201c\u201d\u00ab\u00bb")
 # Invisible code points people (and spammers) slip between letters; they change nothing a
 # reader sees, so the guard reads the text without them.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -313,7 +326,10 @@ class Guard:
 
     def _harsh(self, folded: str) -> str:
         """`folded` as abuse is read in it: without the phrases where such a word is ordinary."""
-        return folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+        harsh = folded if self.abuse_ordinary is None else self.abuse_ordinary.sub(" ", folded)
+        if not _QUOTES.isdisjoint(harsh):
+            harsh = _QUOTED_MENTION.sub(_keep_cue, harsh)
+        return harsh
 
     def _abuse_words(self, folded: str, harsh: str) -> bool:
         """An insulting mark or a word of the abuse lexicon (any disguise or affix)."""
@@ -481,6 +497,13 @@ def _gated(
     topics: Mapping[str, tuple[re.Pattern[str], ...]],
 ) -> dict[str, tuple[Gated, ...]]:
     return {topic: tuple(gate(p) for p in patterns) for topic, patterns in topics.items()}
+
+
+def _keep_cue(m: re.Match[str]) -> str:
+    """A quoted mention without the quoted words: the cue before them stays to be read."""
+    if m.start(1) < 0:
+        return " "
+    return m.string[m.start():m.start(1) - 1] + " "
 
 
 def _national(number: str) -> str:

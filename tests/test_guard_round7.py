@@ -1,0 +1,69 @@
+"""Round 7 families: the user's insult quoted back, refusals with the object first or a
+suffixed verb, checking in its process sense, short yes/no rulings, leaks by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialdesk.rules.guard import Guard
+
+RULES_ONLY = Guard.load(model_path=None)
+
+
+def verdict(text: str, channel: str = "facebook") -> str:
+    return RULES_ONLY.check_outbound(text, channel=channel).verdict
+
+
+# Written for this test: each reply is proper and named a word that used to stop it.
+PROPER = [
+    # The user's own insult, quoted to acknowledge it.
+    "Kami paham Kakak sampai menulis 'tolol' ke kami, maaf atas lamanya. Kirim nomor tiketnya lewat DM ya.",
+    'Sebutan "bangsat" tadi kami anggap tanda kesal, Pak. Mari kami bantu lewat Messenger.',
+    "Kami terima 'bego'-nya, Kak, tetap kami bantu. DM nama satker ya.",
+    # A refusal whose verb carries -nya, or says it cannot name a figure or a date.
+    "Untuk hasil pemeriksaan pegawai itu, kami tidak dapat menyampaikannya, Kak.",
+    "Besaran kenaikan tunjangan belum ditetapkan, jadi kami belum bisa menyebut angka, Bu.",
+    "Sanksi bagi pegawai tersebut dikecualikan dari informasi yang kami buka ke publik.",
+    # Checking as a process, not a staff member's examination.
+    "Kendala login Ibu perlu diperiksa oleh tim aplikasi; mohon buat tiket di portal ya.",
+    "Pemeriksaan data penerima akan kami teruskan ke unit terkait, Kak.",
+    # "Bapak." ends a greeting: the next word is no one's name.
+    "Selamat pagi, Bapak. Jadwal gaji pensiun ditangani Taspen, silakan hubungi kantor cabangnya.",
+    # Short acknowledgements that open with a yes.
+    "Iya kak, sama-sama 🙏",
+    "Bisa kak, kirim screenshot errornya via DM ya",
+    "Boleh kak, tulis kendalanya di sini aja",
+]
+
+HELD = [
+    # A short yes or no that rules on the reader's question.
+    "bisa kok kak asal nilainya kecil 👍",
+    "wajib dong kak, tanpa NPWP gak bisa",
+    "iya itu termasuk kak 😊",
+    "gk bisa kak, yg cuti gk dapet uang makan",
+    # A leak by its name, a facepalm at the reader.
+    "bocoran dikit ya kak, realisasinya sekitar 71% 🤫",
+    "masa bendahara gak tau cara bikin SPM 🤦",
+]
+
+
+@pytest.mark.parametrize("text", PROPER)
+def test_a_proper_reply_with_a_word_of_these_families_passes(text: str) -> None:
+    assert verdict(text) == "pass"
+
+
+@pytest.mark.parametrize("text", HELD)
+def test_a_short_ruling_a_leak_or_a_facepalm_is_not_passed(text: str) -> None:
+    assert verdict(text) != "pass"
+
+
+def test_an_insult_in_quotes_without_a_word_of_saying_is_still_abuse() -> None:
+    assert verdict("Yang 'goblok' siapa ya kak 😂") == "block"
+
+
+def test_a_staff_member_who_got_a_warning_is_still_excluded_information() -> None:
+    assert verdict("Orangnya sudah dapat teguran tertulis minggu lalu, Kak.") == "block"
+
+
+def test_a_named_person_whose_pay_is_discussed_is_still_held() -> None:
+    assert verdict("Pak Wiryo di satker sebelah gajinya sudah masuk kemarin, Kak.") != "pass"
