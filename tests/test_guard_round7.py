@@ -17,7 +17,7 @@ def verdict(text: str, channel: str = "facebook") -> str:
 # Written for this test: each reply is proper and named a word that used to stop it.
 PROPER = [
     # The user's own insult, quoted to acknowledge it.
-    "Kami paham Kakak sampai menulis 'tolol' ke kami, maaf atas lamanya. Kirim nomor tiketnya lewat DM ya.",
+    "Kami paham Kakak sampai menulis 'tolol' ke kami, maaf atas lamanya. DM nomor tiketnya ya.",
     'Sebutan "bangsat" tadi kami anggap tanda kesal, Pak. Mari kami bantu lewat Messenger.',
     "Kami terima 'bego'-nya, Kak, tetap kami bantu. DM nama satker ya.",
     # A refusal whose verb carries -nya, or says it cannot name a figure or a date.
