@@ -56,10 +56,10 @@ def test_the_packaged_guard_hears_the_packaged_model(with_model: Guard) -> None:
         f"replies-{w}.jsonl" for w in "rstuvwxy"}
     # Ordinary incoming talk is learned too, so that text unlike a desk reply is not suspect.
     assert len(provenance["incoming_sets"]) >= 15
-    # The round-6 untouched sets measure the guard: it never learns from them.
+    # The round-7 untouched sets measure the guard: it never learns from them.
     learned = {s["file"] for s in (*provenance["sets"], *provenance["incoming_sets"])}
-    assert not learned & {"replies-aw.jsonl", "replies-ax.jsonl", "incoming-au.jsonl",
-                          "incoming-av.jsonl"}
+    assert not learned & {"replies-bs.jsonl", "replies-bt.jsonl", "incoming-bq.jsonl",
+                          "incoming-br.jsonl"}
 
 
 def test_the_guards_margin_scoring_agrees_with_the_models_own(with_model: Guard) -> None:

@@ -75,8 +75,8 @@ def test_packaged_weights_load_name_their_training_data_and_judge_in_pure_python
     model = SecondOpinion.load(default_path(SECOND_OPINION))
     files = {entry["file"] for entry in model.provenance["sets"]}
     assert {"incoming-a.jsonl", "incoming-j.jsonl", "incoming-k.jsonl"} <= files
-    # The round-6 untouched sets measure the model: it never learns from them.
-    assert not {f for f in files if f.startswith(("incoming-au", "incoming-av"))}
+    # The round-7 untouched sets measure the model: it never learns from them.
+    assert not {f for f in files if f.startswith(("incoming-bq", "incoming-br"))}
     opinions = model.judge("min akun sakti saya terblokir, minta reset password dong")
     assert set(opinions) == {"service", "action", "intent"}
     assert opinions["service"].label == "8"
