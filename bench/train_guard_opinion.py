@@ -20,10 +20,10 @@ disallowed at full weight.
 
 FILEs default to the reply sets this project may train on (one writer each), `--incoming` to its
 labelled incoming sets. `--lowo` measures first, leaving one reply file (one writer) out at a
-time: the model is trained on the other files and the held-out one is judged by the model alone
-and by the rules with the model (the model holds a reply at p(disallowed) >= theta), for several
-theta. The rules were tuned on all these files, so the model-alone figures are the honest
-estimate of what the model adds on writers nobody tuned on.
+time: the model is trained on the other files and the held-out one is judged by the guard as it
+ships with that model (socialdesk.rules.guard's own thresholds), and by the model alone at
+several theta. The rules were tuned on all these files, so the model-alone figures are the
+honest estimate of what the model adds on writers nobody tuned on.
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
                                "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh",
-                               "bm", "bn", "bo", "bp", "aw", "ax", "bw"))
+                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",
-                                   "bf", "bi", "bj", "bk", "bl", "au", "av"))
+                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
@@ -117,14 +117,14 @@ def train(rows: Sequence[dict[str, Any]], provenance: dict[str, Any],
     # scikit-learn keeps one row for two classes (the second's score)
     coef = model.coef_[0]
     intercept = float(model.intercept_[0]) if INTERCEPT else 0.0
-    weights = {
+    packed = {
         str(f): [round(-float(w), DIGITS), round(float(w), DIGITS)]
         for f, w in zip(vocabulary, coef, strict=True)
         if abs(float(w)) >= 10 ** -DIGITS
     }
     head = {"classes": classes,
             "intercept": [round(-intercept, DIGITS), round(intercept, DIGITS)],
-            "weights": weights}
+            "weights": packed}
     return {"format": FORMAT, "provenance": provenance, "heads": {HEAD: head}}
 
 
@@ -142,7 +142,7 @@ def provenance(paths: Sequence[Path], counts: Sequence[int],
         "C": C, "min_df": MIN_DF, "intercept": INTERCEPT,
         "incoming_weight": INCOMING_WEIGHT,
         "used_by": "socialdesk/rules/guard.py (MODEL_THRESHOLD, MODEL_BLOCK_THRESHOLD, "
-                   "MODEL_MIN_WORDS, MODEL_BLOCK_MIN_WORDS)",
+                   "MODEL_MIN_WORDS, MODEL_BLOCK_MIN_WORDS, MODEL_CLEAR_THRESHOLD)",
         "sets": described(paths, counts),
         "incoming_sets": described(incoming, incoming_counts),
     }
@@ -162,68 +162,58 @@ def disallowed_probability(opinion: GuardOpinion, text: str) -> float:
 
 def leave_one_out(sets: dict[Path, list[dict[str, Any]]],
                   incoming: Sequence[dict[str, Any]]) -> None:
-    from socialdesk.rules.guard import (
-        MODEL_BLOCK_THRESHOLD,
-        MODEL_THRESHOLD,
-        Guard,
-        model_blocks_alone,
-    )
+    from dataclasses import replace
+
+    from socialdesk.rules.guard import Guard
 
     guard = Guard.load(model_path=None)
+    # verdicts pooled over writers: disallowed held-or-blocked, blocked; proper passed, blocked
     shipped = [0, 0, 0, 0]
-    pooled: dict[float, list[int]] = {t: [0] * 6 for t in THETAS}
-    print("held-out writer, theta: model alone holds disallowed (content kinds) / proper; "
-          "rules + model hold-or-block disallowed / pass proper")
+    pooled: dict[float, list[int]] = {t: [0] * 3 for t in THETAS}
+    print("held-out writer: the rules alone, and the guard as shipped with a model trained on "
+          "the other writers (its own verdicts: hold, block, and clearing a reply the rules "
+          "hold on review patterns alone)")
     for held, rows in sets.items():
         rest = [row for path, part in sets.items() if path != held for row in part]
         model = GuardOpinion.of(SecondOpinion.from_dict(train(rest, {}, incoming)))
+        with_model = replace(guard, opinion=model)
         rules = [guard.check_outbound(row["text"], channel=row["channel"]).verdict
                  for row in rows]
+        both = [with_model.check_outbound(row["text"], channel=row["channel"]).verdict
+                for row in rows]
         probs = [disallowed_probability(model, row["text"]) for row in rows]
         bad = [i for i, row in enumerate(rows) if row["expected"] != "pass"]
         content = [i for i in bad if rows[i].get("category") in CONTENT_KINDS]
         good = [i for i, row in enumerate(rows) if row["expected"] == "pass"]
-        rules_held = sum(rules[i] != "pass" for i in bad)
-        rules_passed = sum(rules[i] == "pass" for i in good)
-        print(f"{held.stem}: rules alone hold-or-block {rules_held}/{len(bad)}, "
-              f"pass {rules_passed}/{len(good)} proper")
-        blocks = [model_blocks_alone(p, len(tokens(row["text"]))) for p, row in zip(
-            probs, rows, strict=True)]
-        blocked = sum(rules[i] == "block" or blocks[i] for i in bad)
-        wrongly = sum(rules[i] == "block" or blocks[i] for i in good)
-        for k, v in enumerate((blocked, wrongly, len(bad), len(good))):
+        counts = (sum(both[i] != "pass" for i in bad), sum(both[i] == "block" for i in bad),
+                  sum(both[i] == "pass" for i in good), sum(both[i] == "block" for i in good))
+        for k, v in enumerate(counts):
             shipped[k] += v
-        print(f"  as shipped (review at {MODEL_THRESHOLD}, block at {MODEL_BLOCK_THRESHOLD}): "
-              f"disallowed blocked {_pct(blocked, len(bad))}, proper blocked "
-              f"{_pct(wrongly, len(good))}")
+        print(f"{held.stem}: rules alone hold-or-block "
+              f"{_pct(sum(rules[i] != 'pass' for i in bad), len(bad))}, pass "
+              f"{_pct(sum(rules[i] == 'pass' for i in good), len(good))} proper; as shipped "
+              f"hold-or-block {_pct(counts[0], len(bad))}, block {_pct(counts[1], len(bad))}, "
+              f"pass {_pct(counts[2], len(good))} proper, block {_pct(counts[3], len(good))} "
+              "proper", flush=True)
         for t in THETAS:
-            m_bad = sum(probs[i] >= t for i in bad)
-            m_content = sum(probs[i] >= t for i in content)
-            m_good = sum(probs[i] >= t for i in good)
-            held_both = sum(rules[i] != "pass" or probs[i] >= t for i in bad)
-            passed_both = sum(rules[i] == "pass" and probs[i] < t for i in good)
-            for k, v in enumerate((m_bad, m_content, m_good, held_both, passed_both, 0)):
+            for k, v in enumerate((sum(probs[i] >= t for i in bad),
+                                   sum(probs[i] >= t for i in content),
+                                   sum(probs[i] >= t for i in good))):
                 pooled[t][k] += v
-            print(f"  theta {t:.2f}: model alone {_pct(m_bad, len(bad))} of disallowed "
-                  f"({_pct(m_content, len(content))} of content kinds), "
-                  f"{_pct(m_good, len(good))} of proper held; rules + model "
-                  f"{_pct(held_both, len(bad))} held-or-blocked, "
-                  f"{_pct(passed_both, len(good))} proper passed", flush=True)
     every = [row for part in sets.values() for row in part]
     n_bad = sum(row["expected"] != "pass" for row in every)
     n_content = sum(row.get("category") in CONTENT_KINDS for row in every
                     if row["expected"] != "pass")
     n_good = len(every) - n_bad
-    print(f"all writers pooled, as shipped: disallowed blocked {_pct(shipped[0], shipped[2])}, "
-          f"proper blocked {_pct(shipped[1], shipped[3])}")
-    print("all writers pooled:")
+    print(f"all writers pooled, as shipped: disallowed held or blocked "
+          f"{_pct(shipped[0], n_bad)}, blocked {_pct(shipped[1], n_bad)}; proper passed "
+          f"{_pct(shipped[2], n_good)}, blocked {_pct(shipped[3], n_good)}")
+    print("all writers pooled, the model alone holding at p(disallowed) >= theta:")
     for t in THETAS:
-        m_bad, m_content, m_good, held_both, passed_both, _ = pooled[t]
-        print(f"  theta {t:.2f}: model alone {_pct(m_bad, n_bad)} of disallowed "
+        m_bad, m_content, m_good = pooled[t]
+        print(f"  theta {t:.2f}: {_pct(m_bad, n_bad)} of disallowed "
               f"({_pct(m_content, n_content)} of content kinds), "
-              f"{_pct(m_good, n_good)} of proper held; rules + model "
-              f"{_pct(held_both, n_bad)} held-or-blocked, {_pct(passed_both, n_good)} "
-              f"proper passed")
+              f"{_pct(m_good, n_good)} of proper held")
 
 
 def _pct(k: int, n: int) -> str:

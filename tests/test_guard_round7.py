@@ -67,3 +67,45 @@ def test_a_staff_member_who_got_a_warning_is_still_excluded_information() -> Non
 
 def test_a_named_person_whose_pay_is_discussed_is_still_held() -> None:
     assert verdict("Pak Wiryo di satker sebelah gajinya sudah masuk kemarin, Kak.") != "pass"
+
+
+@pytest.mark.parametrize("text", [
+    # A plan, a draft or good odds, whatever it is about.
+    "ada rencana kok kak, sabar ya 😉",
+    "masih digodok kak, ditunggu aja",
+    "Rencananya mulai semester depan, Kak.",
+    "Belum final, tapi kemungkinan besar disetujui 😊",
+])
+def test_a_plan_or_good_odds_of_something_undecided_is_held(text: str) -> None:
+    assert verdict(text) != "pass"
+
+
+@pytest.mark.parametrize("text", [
+    "Kemungkinan besar kendalanya dari cache browser, Kak. Coba hapus cache lalu login lagi.",
+    "Kalau rencananya Kakak datang langsung, bawa dokumen pendukung dan cek jam layanan KPPN.",
+    "Sambil menunggu, Kakak bisa mempelajari ketentuan yang sudah terbit di JDIH Kemenkeu.",
+])
+def test_a_diagnosis_the_readers_own_plan_or_reading_the_rules_is_no_forecast_or_ruling(
+        text: str) -> None:
+    assert verdict(text) == "pass"
+
+
+# Written for this test: a weak ground ("biasanya ... bisa") in an ordinary how-to reply.
+HOW_TO = ("Halo Kak, kendala login setelah reset biasanya bisa diatasi dengan menghapus cache "
+          "browser lalu masuk kembali. Bila masih gagal, kirim tangkapan layar pesan errornya "
+          "lewat DM ya, nanti kami teruskan ke tim SAKTI.")
+
+
+def test_the_model_sure_a_reply_is_proper_clears_a_hold_on_review_patterns_alone() -> None:
+    assert RULES_ONLY.check_outbound(HOW_TO, channel="facebook").verdict == "review"
+    assert Guard.default().check_outbound(HOW_TO, channel="facebook").verdict == "pass"
+
+
+def test_the_model_never_clears_a_block_a_mark_or_a_link() -> None:
+    shipped = Guard.default()
+    blocked = "Pasti naik 8 persen tahun depan Kak, tinggal tunggu PMK-nya terbit ya."
+    assert shipped.check_outbound(blocked, channel="facebook").verdict == "block"
+    rolled = HOW_TO + " 🙄"
+    assert shipped.check_outbound(rolled, channel="facebook").verdict != "pass"
+    linked = HOW_TO + " Panduan: https://wa.me/6287877114090"
+    assert shipped.check_outbound(linked, channel="facebook").verdict != "pass"
