@@ -20,6 +20,9 @@ PROPER = [
     "Kami paham Kakak sampai menulis 'tolol' ke kami, maaf atas lamanya. DM nomor tiketnya ya.",
     'Sebutan "bangsat" tadi kami anggap tanda kesal, Pak. Mari kami bantu lewat Messenger.',
     "Kami terima 'bego'-nya, Kak, tetap kami bantu. DM nama satker ya.",
+    'Maaf kalau kami sampai terlihat "pemalas" di mata Kakak; kirim nomor tiketnya via DM ya.',
+    # Saying the service is free is no ruling.
+    "Perlu kami tegaskan, layanan KPPN tidak dipungut biaya apa pun. Jangan transfer ke siapa pun.",
     # A refusal whose verb carries -nya, or says it cannot name a figure or a date.
     "Untuk hasil pemeriksaan pegawai itu, kami tidak dapat menyampaikannya, Kak.",
     "Besaran kenaikan tunjangan belum ditetapkan, jadi kami belum bisa menyebut angka, Bu.",

@@ -112,6 +112,8 @@ _CLAUSES = re.compile(r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:tapi|tetapi|namun|but|howev
 _QUOTED_MENTION = re.compile(
     r"\b(?:kata|kata-kata|sebutan|istilah|ucapan|umpatan|makian|panggilan|julukan|komentar"
     r"|(?:me|di|nye|ny|ng)?(?:sebut|nyebut|bilang|tulis|nulis|panggil|katakan|ucapkan)\w*"
+    # ... or that the reader found the desk to be ("merasa kami 'lelet'", "terlihat 'malas'").
+    r"|merasa|terasa|terlihat|tampak|menilai|dinilai|menganggap|dianggap|anggap|seolah\w*"
     r"|called?|calling|the\s+words?|said|wrote|writes?)\b(?:\s+\S+){0,3}?\s*"
     "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]([^\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]{1,40})"
     "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]"
