@@ -47,6 +47,8 @@ HELD = [
     # A leak by its name, a facepalm at the reader.
     "bocoran dikit ya kak, realisasinya sekitar 71% 🤫",
     "masa bendahara gak tau cara bikin SPM 🤦",
+    # English sarcasm about the reader's wits.
+    "Sure, you're obviously an expert. Send the ticket number, if you can find it.",
 ]
 
 
