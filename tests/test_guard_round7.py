@@ -30,6 +30,9 @@ PROPER = [
     # Checking as a process, not a staff member's examination.
     "Kendala login Ibu perlu diperiksa oleh tim aplikasi; mohon buat tiket di portal ya.",
     "Pemeriksaan data penerima akan kami teruskan ke unit terkait, Kak.",
+    "Begitu berkasnya masuk, unit terkait akan melanjutkan pemeriksaan dan kami kabari, Kak.",
+    "Laporan hasil pemeriksaan BPK dipublikasikan oleh BPK sendiri dan dapat dibaca di bpk.go.id.",
+    "Yang tersedia hanya data yang sudah terbit; data yang belum dirilis resmi tidak termasuk.",
     # "Bapak." ends a greeting: the next word is no one's name.
     "Selamat pagi, Bapak. Jadwal gaji pensiun ditangani Taspen, silakan hubungi kantor cabangnya.",
     # Short acknowledgements that open with a yes.
@@ -68,6 +71,8 @@ def test_an_insult_in_quotes_without_a_word_of_saying_is_still_abuse() -> None:
 
 def test_a_staff_member_who_got_a_warning_is_still_excluded_information() -> None:
     assert verdict("Orangnya sudah dapat teguran tertulis minggu lalu, Kak.") == "block"
+    assert verdict("Beliau sedang dalam proses pemeriksaan Itjen, Kak.") == "block"
+    assert verdict("Angkanya belum dirilis, jadi jangan dikutip ya: sekitar 40 orang.") == "block"
 
 
 def test_a_named_person_whose_pay_is_discussed_is_still_held() -> None:
