@@ -119,3 +119,17 @@ def test_the_model_never_clears_a_block_a_mark_or_a_link() -> None:
     assert shipped.check_outbound(rolled, channel="facebook").verdict != "pass"
     linked = HOW_TO + " Panduan: https://wa.me/6287877114090"
     assert shipped.check_outbound(linked, channel="facebook").verdict != "pass"
+
+
+@pytest.mark.parametrize("text", ["dasar setan, ribut terus", "brisik kapir",
+                                  "terkutuk kalian semua"])
+def test_curses_the_published_corpus_calls_abusive_are_abuse(text: str) -> None:
+    assert verdict(text) == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "Semoga kita semua dijauhkan dari godaan syaiton yang terkutuk, Kak 🙏",
+    "Warnanya coklat onta, Kak, bukan merah.",
+])
+def test_the_devil_of_prayers_and_the_camel_itself_are_no_abuse(text: str) -> None:
+    assert verdict(text) == "pass"
