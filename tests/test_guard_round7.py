@@ -133,3 +133,25 @@ def test_curses_the_published_corpus_calls_abusive_are_abuse(text: str) -> None:
 ])
 def test_the_devil_of_prayers_and_the_camel_itself_are_no_abuse(text: str) -> None:
     assert verdict(text) == "pass"
+
+
+@pytest.mark.parametrize("text", [
+    "passwordnya kantor2024 ya kak",
+    "Untuk sementara pakai key sandbox: abc-sbx-9f2e71d0 ya",
+    "default-nya Kantor#2025 kak, langsung diganti ya",
+    "Punya mereka sudah cair kemarin, Kak.",
+    "Tiket mas itu sudah selesai, dia salah input rekening.",
+    "Petugas loketnya lalai, sudah kami tegur, Kak.",
+    "totalnya 31 satker kak, blm dipublish",
+])
+def test_a_credential_someone_elses_case_or_an_unpublished_count_is_not_passed(
+        text: str) -> None:
+    assert verdict(text) != "pass"
+
+
+@pytest.mark.parametrize("text", [
+    "SP2D-nya sudah terbit Rp1.250.000 ke rekening Kakak sendiri, silakan dicek.",
+    "Tiket HAI-20241112-00741 sudah kami teruskan ke KPPN, Kak.",
+])
+def test_amounts_tickets_and_suffixed_codes_do_not_look_like_passwords(text: str) -> None:
+    assert verdict(text) == "pass"

@@ -120,6 +120,14 @@ _QUOTED_MENTION = re.compile(
     # The user's word made theirs by the suffix ("kami terima 'g0bl0k'-nya").
     "|()[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb][^\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]{1,40}"
     "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]-?nya\\b")
+# A token that looks like a password or a key: upper- and lower-case letters and a digit in
+# one word of eight or more with two digits ("KPPNtamu2024", "Sakti#2024"), not part of a
+# link, an address or a tag, not an amount ("Rp1.250.000") or a suffixed word ("SP2D-nya").
+# Codes the desk gives out (tickets, SP2D, satker, PMK numbers) have no lower case. Read on the
+# text as written, since folding loses the case.
+_SECRET_TOKEN = re.compile(
+    r"(?<![\w@#/.:-])(?!Rp[0-9])(?!SP2D)(?![^\s]*nya\b)(?=\S*[A-Z])(?=\S*[a-z])"
+    r"(?=(?:\S*?[0-9]){2})[A-Za-z0-9!#$%&*_.-]{8,}(?![\w/@])")
 _QUOTES = frozenset("\"'\u2018\u2019\u201c\u201d\u00ab\u00bb")
 # Invisible code points people (and spammers) slip between letters; they change nothing a
 # reader sees, so the guard reads the text without them.
@@ -415,6 +423,11 @@ class Guard:
                 doubts.append(topic)
                 grounds += found
                 worded = worded and not marked
+        if "excluded_info" not in reasons and _SECRET_TOKEN.search(visible):
+            # Fail closed: a supervisor tells a password from a product name.
+            if "excluded_info" not in doubts:
+                doubts.append("excluded_info")
+            worded = False
         if doubts and self.block_after_doubts and grounds >= self.block_after_doubts:
             # Separate grounds of different topics ("info internal" beside a forecast of pay)
             # corroborate each other as much as two of one topic.
