@@ -152,6 +152,18 @@ def test_a_credential_someone_elses_case_or_an_unpublished_count_is_not_passed(
 @pytest.mark.parametrize("text", [
     "SP2D-nya sudah terbit Rp1.250.000 ke rekening Kakak sendiri, silakan dicek.",
     "Tiket HAI-20241112-00741 sudah kami teruskan ke KPPN, Kak.",
+    "Ikuti terus info terbaru di #APBNKita2025 ya, Kak.",
 ])
 def test_amounts_tickets_and_suffixed_codes_do_not_look_like_passwords(text: str) -> None:
     assert verdict(text) == "pass"
+
+
+@pytest.mark.parametrize("text", [
+    "Dapek da, samo jo PNS 😁",
+    "Intinya gitu Kak 👍",
+    "Penggunaan dana itu dapat dibenarkan sepanjang ada surat tugas, Bapak.",
+    "Sabar atuh Kak, ulah blegug teuing",
+    "raimu mas, sopan sithik",
+])
+def test_regional_and_formal_rulings_and_regional_jabs_are_not_passed(text: str) -> None:
+    assert verdict(text) != "pass"
