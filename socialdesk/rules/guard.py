@@ -126,8 +126,8 @@ _QUOTED_MENTION = re.compile(
 # Codes the desk gives out (tickets, SP2D, satker, PMK numbers) have no lower case. Read on the
 # text as written, since folding loses the case.
 _SECRET_TOKEN = re.compile(
-    r"(?<![\w@#/.:-])(?![#@])(?!Rp[0-9])(?!SP2D)(?![^\s]*nya\b)(?=\S*[A-Z])(?=\S*[a-z])"
-    r"(?=(?:\S*?[0-9]){2})[A-Za-z0-9!#$%&*_.-]{8,}(?![\w/@])")
+    r"(?<![\w@#/.:-])(?=(?:[^\s0-9]*[0-9]){2})(?![#@])(?!Rp[0-9])(?!SP2D)(?=\S*[A-Z])"
+    r"(?=\S*[a-z])(?![^\s]*nya\b)[A-Za-z0-9!#$%&*_.-]{8,}(?![\w/@])")
 _QUOTES = frozenset("\"'\u2018\u2019\u201c\u201d\u00ab\u00bb")
 # Invisible code points people (and spammers) slip between letters; they change nothing a
 # reader sees, so the guard reads the text without them.
