@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from socialdesk.core import resources
@@ -118,6 +118,8 @@ _X_ALPHABET = [chr(c) for c in (
 @given(st.lists(st.sampled_from(_X_ALPHABET), max_size=40).map("".join))
 def test_x_weighting_skips_light_runs_yet_weighs_as_code_point_by_code_point(text: str) -> None:
     text = unicodedata.normalize("NFC", text)
+    # A link weighs 23 whatever its length ("0.ly" is one); the reference weighs characters.
+    assume(not GUARD.links(text))
     assert GUARD.weighted_length(text, "twitter") == _x_weight_one_by_one(text)
 
 
