@@ -39,6 +39,9 @@ PROPER = [
     "Iya kak, sama-sama 🙏",
     "Bisa kak, kirim screenshot errornya via DM ya",
     "Boleh kak, tulis kendalanya di sini aja",
+    # The desk's own account, and a wish for someone's health before a word of pay.
+    "Bukan, Kak. Ini akun layanan informasi dan pengaduan HAI-DJPb.",
+    "Semoga ibunda sehat selalu 🙏 Pembayaran pensiun dilaksanakan oleh PT Taspen, ya Kak.",
 ]
 
 HELD = [
