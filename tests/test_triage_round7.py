@@ -1,0 +1,34 @@
+"""Round 7: a fixer's offer to speed a disbursement up for a fee is spam; a user reporting
+one is not."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from socialdesk.core.resources import SECOND_OPINION, default_path
+from socialdesk.rules.assess import Triage
+
+
+@cache
+def triage() -> Triage:
+    return Triage.default(default_path(SECOND_OPINION))
+
+
+# Written for this test.
+@pytest.mark.parametrize("text", [
+    "Kami bantu percepat pencairan dana BOS, dijamin seminggu cair, fee bisa diatur ya",
+    "Jasa percepatan SP2D termin, kenal orang dalam, hubungi kami",
+    "Bagi-bagi bantuan 1 juta untuk 500 pendaftar pertama, klik link di bio",
+])
+def test_a_fixers_offer_or_fake_aid_is_spam_and_ignored(text: str) -> None:
+    result = triage().run(text, channel="instagram", kind="comment")
+    assert result.action == "ignore"
+
+
+def test_a_user_reporting_a_fixer_is_heard() -> None:
+    text = ("min ada akun ngaku jasa percepatan pencairan, fee bisa diatur katanya. "
+            "itu resmi gak? saya hampir transfer")
+    result = triage().run(text, channel="instagram", kind="comment")
+    assert result.action != "ignore"
