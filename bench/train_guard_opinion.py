@@ -57,7 +57,7 @@ DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",
-                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "cb"))
+                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "ca", "cb"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"

@@ -32,3 +32,14 @@ def test_a_user_reporting_a_fixer_is_heard() -> None:
             "itu resmi gak? saya hampir transfer")
     result = triage().run(text, channel="instagram", kind="comment")
     assert result.action != "ignore"
+
+
+@pytest.mark.parametrize("text", [
+    "katanya gaji bapak saya bulan lalu retur, rekening barunya sudah ada. gimana biar dibayar?",
+    "THR saya ga dibayar padahal teman dapat, kepegawaian bilang nanti dicek. harus gimana?",
+])
+def test_a_household_payment_gone_wrong_told_with_hearsay_is_no_rumour_to_refuse(
+        text: str) -> None:
+    result = triage().run(text, channel="twitter", kind="mention")
+    assert result.action != "refuse"
+    assert "unregulated_policy" not in result.inbound
