@@ -21,6 +21,7 @@ PROPER = [
     'Sebutan "bangsat" tadi kami anggap tanda kesal, Pak. Mari kami bantu lewat Messenger.',
     "Kami terima 'bego'-nya, Kak, tetap kami bantu. DM nama satker ya.",
     'Maaf kalau kami sampai terlihat "pemalas" di mata Kakak; kirim nomor tiketnya via DM ya.',
+    "Ngapunten menawi pelayanan kami dipunraosaken 'goblok'. Mangga kintun nomer tiketipun.",
     # Saying the service is free is no ruling.
     "Perlu kami tegaskan, layanan KPPN tidak dipungut biaya apa pun. Jangan transfer ke siapa pun.",
     # A refusal whose verb carries -nya, or says it cannot name a figure or a date.

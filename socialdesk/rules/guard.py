@@ -114,6 +114,8 @@ _QUOTED_MENTION = re.compile(
     r"|(?:me|di|nye|ny|ng)?(?:sebut|nyebut|bilang|tulis|nulis|panggil|katakan|ucapkan)\w*"
     # ... or that the reader found the desk to be ("merasa kami 'lelet'", "terlihat 'malas'").
     r"|merasa|terasa|terlihat|tampak|menilai|dinilai|menganggap|dianggap|anggap|seolah\w*"
+    # ... in Javanese and Sundanese too ("dipunraosaken 'goblok'", "diarani", "disebat").
+    r"|dipunraosaken|diraosaken|dianggep|diarani|disebat|nyebat|ngendika\w*"
     r"|called?|calling|the\s+words?|said|wrote|writes?)\b(?:\s+\S+){0,3}?\s*"
     "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]([^\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]{1,40})"
     "[\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]"
