@@ -54,6 +54,10 @@ HELD = [
     # A leak by its name, a facepalm at the reader.
     "bocoran dikit ya kak, realisasinya sekitar 71% 🤫",
     "masa bendahara gak tau cara bikin SPM 🤦",
+    # The reader told off or flirted with.
+    "Itu urusan bank, bukan kami. Lain kali tanya ke tempat yang benar ya 😊",
+    "Tolong baca pengumumannya sampai habis dulu baru komen ya Kak.",
+    "Gapapa kok manis, sini DM aja sekalian kenalan 😘",
     # English sarcasm about the reader's wits.
     "Sure, you're obviously an expert. Send the ticket number, if you can find it.",
 ]
