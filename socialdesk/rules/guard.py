@@ -341,7 +341,7 @@ class Guard:
         if not harsh:
             return False
         return (any_search(self._outbound_gates.get("abusive", ()), harsh)
-                or bool(self._grounds(self._review_gates.get("abusive", ()), harsh))
+                or any_search(self._review_gates.get("abusive", ()), harsh)
                 or any(m in folded for m in self.doubt_marks)
                 or self._abuse_words(folded, harsh))
 
