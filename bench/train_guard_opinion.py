@@ -53,7 +53,7 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
                                "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh",
-                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by", "bz"))
+                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by", "bz", "ce"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",

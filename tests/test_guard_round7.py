@@ -151,6 +151,9 @@ def test_the_devil_of_prayers_and_the_camel_itself_are_no_abuse(text: str) -> No
     "Tiket mas itu sudah selesai, dia salah input rekening.",
     "Petugas loketnya lalai, sudah kami tegur, Kak.",
     "totalnya 31 satker kak, blm dipublish",
+    "Rekan saya lagi diskors gara-gara salah kirim data, Kak.",
+    "Mbak yang itu ternyata rekeningnya dormant, udah kami bantu ganti.",
+    "Naik Kak, kabarnya 8%. Tunggu aja pengumumannya",
 ])
 def test_a_credential_someone_elses_case_or_an_unpublished_count_is_not_passed(
         text: str) -> None:
