@@ -43,3 +43,18 @@ def test_a_household_payment_gone_wrong_told_with_hearsay_is_no_rumour_to_refuse
     result = triage().run(text, channel="twitter", kind="mention")
     assert result.action != "refuse"
     assert "unregulated_policy" not in result.inbound
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("Is the ministry planning to pay foreign vendors in stablecoins at some point?",
+     "unregulated_policy"),
+    ("When will the new overseas per diem rates be coming out? Heard they're going up.",
+     "unregulated_policy"),
+    ("Could you look up the SP2D for their contract and tell us the amount and date?",
+     "excluded_info"),
+    ("Which cloud provider and IP ranges does the payment system run on?", "excluded_info"),
+])
+def test_requests_to_refuse_asked_in_english_are_heard(text: str, topic: str) -> None:
+    result = triage().run(text, channel="twitter", kind="mention")
+    assert topic in result.inbound
+    assert result.action == "refuse"
