@@ -53,11 +53,11 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
                                "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh",
-                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by", "bz", "ce"))
+                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by", "bz", "cc", "cd", "ce"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",
-                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "ca", "cb"))
+                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "ca", "cb", "cf", "cg"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"

@@ -9,8 +9,8 @@ provenance (file names, row counts and SHA-256 of each file).
     .venv/bin/python bench/train_second_opinion.py [--out PATH] [--lowo] [FILE.jsonl ...]
 
 FILEs default to the labelled sets this project may train on (the shared dev set, the
-holdouts and the incoming sets a-p, aa, ab, ae, aj-al, ao-ar, au, av, ay, az, bc-bf, bi-bl
-bu, ca and cb). Agents'
+holdouts and the incoming sets a-p, aa, ab, ae, aj-al, ao-ar, au, av, ay, az, bc-bf, bi-bl,
+bu, ca, cb, cf and cg). Agents'
 corrections exported with `socialdesk rules corrections --jsonl > corrections.jsonl` are the
 same format: pass them as further FILEs. `--lowo` measures first, leaving one file (one
 writer) out at a time: the model is trained on the others and the held-out file is triaged by
@@ -43,7 +43,7 @@ DEFAULT_SETS = (
     *(ROOT / f"data/sets/incoming-{w}.jsonl"
       for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al", "ao", "ap", "aq",
                 "ar", "ay", "az", "bc", "bd", "be", "bf", "bi",
-                "bj", "bk", "bl", "au", "av", "bu", "ca", "cb")),
+                "bj", "bk", "bl", "au", "av", "bu", "ca", "cb", "cf", "cg")),
 )
 DEFAULT_OUT = ROOT / "socialdesk/defaults/second_opinion.json.gz"
 HEADS = {"service": "service", "action": "expected_action", "intent": "intent"}

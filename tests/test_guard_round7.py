@@ -43,6 +43,7 @@ PROPER = [
     # The desk's own account, and a wish for someone's health before a word of pay.
     "Bukan, Kak. Ini akun layanan informasi dan pengaduan HAI-DJPb.",
     "Semoga ibunda sehat selalu 🙏 Pembayaran pensiun dilaksanakan oleh PT Taspen, ya Kak.",
+    "Terima kasih atas rencana kunjungan Bapak Bupati; suratnya dapat ditujukan ke Kanwil.",
 ]
 
 HELD = [
@@ -58,6 +59,9 @@ HELD = [
     "Itu urusan bank, bukan kami. Lain kali tanya ke tempat yang benar ya 😊",
     "Tolong baca pengumumannya sampai habis dulu baru komen ya Kak.",
     "Gapapa kok manis, sini DM aja sekalian kenalan 😘",
+    # Condescension in formal words.
+    "Dengan hormat, kami sarankan Saudara kembali ke bangku sekolah sebelum berkomentar.",
+    "With respect, please do your homework before tagging us.",
     # English sarcasm about the reader's wits.
     "Sure, you're obviously an expert. Send the ticket number, if you can find it.",
 ]
