@@ -29,7 +29,6 @@ honest estimate of what the model adds on writers nobody tuned on.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import sys
@@ -40,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from model_file import write_model  # noqa: E402
 
 from socialdesk.rules.guard import GuardOpinion  # noqa: E402
 from socialdesk.rules.normalize import tokens  # noqa: E402
@@ -53,11 +54,13 @@ from socialdesk.rules.second_opinion import (  # noqa: E402
 DEFAULT_SETS = tuple(ROOT / f"data/sets/replies-{w}.jsonl"
                      for w in ("r", "s", "t", "u", "v", "w", "x", "y", "ac", "ad", "af", "ag",
                                "ah", "ai", "am", "an", "as", "at", "ba", "bb", "bg", "bh",
-                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by", "bz", "cc", "cd", "ce"))
+                               "bm", "bn", "bo", "bp", "aw", "ax", "bv", "bw", "bx", "by",
+                               "bz", "cc", "cd", "ce"))
 DEFAULT_INCOMING = tuple(ROOT / f"data/sets/incoming-{w}.jsonl"
                          for w in (*"abcefghijklmnop", "aa", "ab", "ae", "aj", "ak", "al",
                                    "ao", "ap", "aq", "ar", "ay", "az", "bc", "bd", "be",
-                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "ca", "cb", "cf", "cg"))
+                                   "bf", "bi", "bj", "bk", "bl", "au", "av", "bu", "ca",
+                                   "cb", "cf", "cg"))
 INCOMING_WEIGHT = 0.05
 DEFAULT_OUT = ROOT / "socialdesk/defaults/guard_opinion.json.gz"
 HEAD = "guard"
@@ -241,8 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = train(rows, provenance(list(sets), [len(part) for part in sets.values()],
                                    list(talk), [len(part) for part in talk.values()]),
                   incoming)
-    with gzip.open(args.out, "wt", encoding="utf-8") as f:
-        json.dump(model, f, ensure_ascii=False, separators=(",", ":"))
+    write_model(args.out, model)
     size = len(model["heads"][HEAD]["weights"])
     print(f"{sum(map(trainable, rows))} of {len(rows)} replies from {len(sets)} files and "
           f"{len(incoming)} incoming messages from {len(talk)} -> "

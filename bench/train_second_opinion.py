@@ -20,7 +20,6 @@ the rules alone and by the rules with the model, through the same code the desk 
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import sys
@@ -31,7 +30,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 sys.path.insert(0, str(ROOT / "bench"))
+
+from model_file import write_model  # noqa: E402
 
 from socialdesk.rules.normalize import tokens  # noqa: E402
 from socialdesk.rules.second_opinion import FORMAT, features  # noqa: E402
@@ -157,8 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         leave_one_out(sets)
     rows = [row for part in sets.values() for row in part]
     model = train(rows, provenance(list(sets), [len(part) for part in sets.values()]))
-    with gzip.open(args.out, "wt", encoding="utf-8") as f:
-        json.dump(model, f, ensure_ascii=False, separators=(",", ":"))
+    write_model(args.out, model)
     sizes = ", ".join(f"{h} {len(m['weights'])} features" for h, m in model["heads"].items())
     print(f"{len(rows)} rows from {len(sets)} files -> {args.out} "
           f"({args.out.stat().st_size:,} bytes; {sizes})")
