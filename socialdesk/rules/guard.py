@@ -78,8 +78,8 @@ MODEL_MIN_COVERAGE = 0.55
 # a rule named beside "Kakak", common in long explanatory replies) passes when the model, on
 # enough words it knows, is this sure it is proper. Leaving one writer out over 29 reply sets,
 # 71 of the 80 proper replies the rules held were below it, and 7 of the 2,700 disallowed ones
-# (bench/train_guard_opinion.py --lowo). Blocks, marks such as the eye-roll, and links are
-# never cleared.
+# (bench/train_guard_opinion.py --lowo). Blocks, marks such as the eye-roll, links and
+# password-like tokens are never cleared.
 MODEL_CLEAR_THRESHOLD = 0.05
 CLEARED = "cleared"
 # Words the model's reason leaves unnamed: forms of address, particles and small words weigh
@@ -479,12 +479,13 @@ class Guard:
         if len(words) < MODEL_MIN_WORDS:
             return None
         probability, known = self.opinion.weigh(words)
-        if known / feature_count(words) < MODEL_MIN_COVERAGE:
+        clearing = clearable and probability < MODEL_CLEAR_THRESHOLD
+        # The coverage is worked out only when the probability would change the verdict.
+        if ((probability < MODEL_THRESHOLD and not clearing)
+                or known / feature_count(words) < MODEL_MIN_COVERAGE):
             return None
-        if clearable and probability < MODEL_CLEAR_THRESHOLD:
+        if clearing:
             return CLEARED
-        if probability < MODEL_THRESHOLD:
-            return None
         opinion = self.opinion.model.judge(visible, words)[MODEL_HEAD]
         # Two classes: the features that raised "disallowed" are the ones it names.
         named = ", ".join(f.split(":", 1)[1] for f in opinion.because_without(PLAIN_WORDS))
