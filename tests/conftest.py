@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated database on SQLite always, and on PostgreSQL when
-SOCIALDESK_TEST_DATABASE_URL is set (each test run gets a schema of its own)."""
+SOCIALDESK_TEST_DATABASE_URL is set (each test run gets a schema of its own); the triage as the
+desk ships it, loaded once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from socialdesk.core.resources import SECOND_OPINION, default_path
+from socialdesk.rules.assess import Triage
 from socialdesk.store.db import make_engine, session_factory
 from socialdesk.store.migrate import upgrade
 from socialdesk.store.models import Base
@@ -92,3 +95,9 @@ def pg_url() -> Iterator[str]:
         pytest.skip(f"needs {PG_ENV}")
     with pg_schema(base) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def shipped_triage() -> Triage:
+    """The packaged rules with the packaged second opinion, as the desk ships them."""
+    return Triage.default(default_path(SECOND_OPINION))

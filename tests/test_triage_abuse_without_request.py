@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from socialdesk.core.resources import SECOND_OPINION, default_path
 from socialdesk.rules.assess import Triage
-
-
-@pytest.fixture(scope="module")
-def triage() -> Triage:
-    return Triage.default(default_path(SECOND_OPINION))
 
 
 # Written for this test: insults in disguise or a regional word, nothing asked.
@@ -20,8 +14,9 @@ def triage() -> Triage:
     "pagi min, dasar t0l0l semua",
     "admin kampret, ga guna",
 ])
-def test_an_insult_with_nothing_asked_is_ignored_as_abuse(triage: Triage, text: str) -> None:
-    result = triage.run(text, channel="twitter", kind="mention")
+def test_an_insult_with_nothing_asked_is_ignored_as_abuse(shipped_triage: Triage,
+                                                          text: str) -> None:
+    result = shipped_triage.run(text, channel="twitter", kind="mention")
     assert (result.intent, result.action) == ("abuse", "ignore")
     assert "guard:abusive" in result.rules or result.classification.intent == "abuse"
 
@@ -30,8 +25,8 @@ def test_an_insult_with_nothing_asked_is_ignored_as_abuse(triage: Triage, text: 
     "SP2D satker kami belum cair 3 hari, anjir lelet banget, tolong dicek min",
     "akun SAKTI saya terblokir terus, goblok banget sistemnya, gimana cara reset?",
 ])
-def test_a_request_with_a_swear_word_is_still_answered(triage: Triage, text: str) -> None:
-    result = triage.run(text, channel="twitter", kind="mention")
+def test_a_request_with_a_swear_word_is_still_answered(shipped_triage: Triage, text: str) -> None:
+    result = shipped_triage.run(text, channel="twitter", kind="mention")
     assert result.action != "ignore"
 
 

@@ -3,17 +3,9 @@ one is not."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from socialdesk.core.resources import SECOND_OPINION, default_path
 from socialdesk.rules.assess import Triage
-
-
-@cache
-def triage() -> Triage:
-    return Triage.default(default_path(SECOND_OPINION))
 
 
 # Written for this test.
@@ -22,15 +14,15 @@ def triage() -> Triage:
     "Jasa percepatan SP2D termin, kenal orang dalam, hubungi kami",
     "Bagi-bagi bantuan 1 juta untuk 500 pendaftar pertama, klik link di bio",
 ])
-def test_a_fixers_offer_or_fake_aid_is_spam_and_ignored(text: str) -> None:
-    result = triage().run(text, channel="instagram", kind="comment")
+def test_a_fixers_offer_or_fake_aid_is_spam_and_ignored(shipped_triage: Triage, text: str) -> None:
+    result = shipped_triage.run(text, channel="instagram", kind="comment")
     assert result.action == "ignore"
 
 
-def test_a_user_reporting_a_fixer_is_heard() -> None:
+def test_a_user_reporting_a_fixer_is_heard(shipped_triage: Triage) -> None:
     text = ("min ada akun ngaku jasa percepatan pencairan, fee bisa diatur katanya. "
             "itu resmi gak? saya hampir transfer")
-    result = triage().run(text, channel="instagram", kind="comment")
+    result = shipped_triage.run(text, channel="instagram", kind="comment")
     assert result.action != "ignore"
 
 
@@ -39,8 +31,8 @@ def test_a_user_reporting_a_fixer_is_heard() -> None:
     "THR saya ga dibayar padahal teman dapat, kepegawaian bilang nanti dicek. harus gimana?",
 ])
 def test_a_household_payment_gone_wrong_told_with_hearsay_is_no_rumour_to_refuse(
-        text: str) -> None:
-    result = triage().run(text, channel="twitter", kind="mention")
+        shipped_triage: Triage, text: str) -> None:
+    result = shipped_triage.run(text, channel="twitter", kind="mention")
     assert result.action != "refuse"
     assert "unregulated_policy" not in result.inbound
 
@@ -54,7 +46,8 @@ def test_a_household_payment_gone_wrong_told_with_hearsay_is_no_rumour_to_refuse
      "excluded_info"),
     ("Which cloud provider and IP ranges does the payment system run on?", "excluded_info"),
 ])
-def test_requests_to_refuse_asked_in_english_are_heard(text: str, topic: str) -> None:
-    result = triage().run(text, channel="twitter", kind="mention")
+def test_requests_to_refuse_asked_in_english_are_heard(shipped_triage: Triage, text: str,
+                                                          topic: str) -> None:
+    result = shipped_triage.run(text, channel="twitter", kind="mention")
     assert topic in result.inbound
     assert result.action == "refuse"
